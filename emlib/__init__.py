@@ -1,0 +1,23 @@
+"""emlib: the EM algorithm for Gaussian mixture models, in short functions named as the notebooks name them.
+
+    GMM(weights, means, covariances)   the parameters theta = (pi, mu, Sigma), validated, immutable
+    e_step(X, params)                  responsibilities gamma (n, k) and the log-likelihood
+    m_step(X, resp, reg_covar=0)       the closed-form updates, a new GMM
+    log_likelihood(X, params)          sum_i log sum_j pi_j N(x_i | mu_j, Sigma_j)
+    lower_bound(X, params, q)          the bound B(q, theta) <= log-likelihood that EM climbs
+    fit(X, init, ...)                  the EM loop, a FitResult
+    init_random, init_kmeanspp         starting points
+    emlib.data                         the seed's data, sampling from any mixture
+    emlib.seed                         the user's original script, kept as written
+"""
+from .em import (
+    CollapseError, FitResult, e_step, fit, log_densities, log_likelihood, lower_bound, m_step,
+)
+from .gmm import GMM
+from .init import init_kmeanspp, init_random
+
+__all__ = [
+    "GMM", "e_step", "m_step", "log_likelihood", "log_densities", "lower_bound", "fit", "FitResult",
+    "CollapseError", "init_random", "init_kmeanspp",
+]
+__version__ = "0.1.0"
