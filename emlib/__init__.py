@@ -6,18 +6,20 @@
     log_likelihood(X, params)          sum_i log sum_j pi_j N(x_i | mu_j, Sigma_j)
     lower_bound(X, params, q)          the bound B(q, theta) <= log-likelihood that EM climbs
     fit(X, init, ...)                  the EM loop, a FitResult
+    fit_restarts(X, k, n_init, rng)    the best of several starts
     init_random, init_kmeanspp         starting points
+    emlib.compare                      match components across fits (label switching)
     emlib.data                         the seed's data, sampling from any mixture
     emlib.seed                         the user's original script, kept as written
 """
 from .em import (
-    CollapseError, FitResult, e_step, fit, log_densities, log_likelihood, lower_bound, m_step,
+    CollapseError, FitResult, e_step, fit, fit_restarts, log_densities, log_likelihood, lower_bound, m_step,
 )
 from .gmm import GMM
 from .init import init_kmeanspp, init_random
 
 __all__ = [
-    "GMM", "e_step", "m_step", "log_likelihood", "log_densities", "lower_bound", "fit", "FitResult",
+    "GMM", "e_step", "m_step", "log_likelihood", "log_densities", "lower_bound", "fit", "fit_restarts", "FitResult",
     "CollapseError", "init_random", "init_kmeanspp",
 ]
 __version__ = "0.1.0"

@@ -152,23 +152,30 @@ def _m_step(X, resp, reg_covar):
     covariances = np.empty((len(counts), d, d))
     for j, mu in enumerate(means):
         diff = X - mu
-        cov = (resp[j][:, None] * diff).T @ diff / counts[j]
-        cov = 0.5 * (cov + cov.T)                       # exact symmetry, despite rounding
-        cov.flat[:: d + 1] += reg_covar
-        covariances[j] = cov
-        _check_not_singular(cov, j, reg_covar)
+        covariances[j] = (resp[j][:, None] * diff).T @ diff / counts[j]
+    covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))  # exactly symmetric
+    covariances[:, np.arange(d), np.arange(d)] += reg_covar
+    _check_not_singular(covariances, reg_covar)
     return GMM(weights, means, covariances)
 
 
-def _check_not_singular(cov, j, reg_covar):
-    """Refuse a covariance that is singular up to rounding (a component on a point or a line)."""
-    d = cov.shape[0]
+def _check_not_singular(covariances, reg_covar):
+    """Refuse a covariance that is singular up to rounding (a component on a point or a line).
+
+    A Cholesky pivot L_rr^2 at the level of rounding error relative to the largest variance
+    means the matrix has (numerically) lost a dimension.
+    """
+    d = covariances.shape[1]
+    variances = np.diagonal(covariances, axis1=1, axis2=2)
     try:
-        pivots = np.diagonal(np.linalg.cholesky(cov)) ** 2
-        singular = pivots.min() <= 10 * d * np.finfo(float).eps * np.diagonal(cov).max()
-    except np.linalg.LinAlgError:
-        singular = True
-    if singular:
+        pivots = np.diagonal(np.linalg.cholesky(covariances), axis1=1, axis2=2) ** 2
+        singular = pivots.min(axis=1) <= 10 * d * np.finfo(float).eps * variances.max(axis=1)
+    except np.linalg.LinAlgError:  # not even positive definite: flag at least the worst one
+        smallest = np.linalg.eigvalsh(covariances).min(axis=1)
+        singular = smallest <= 10 * d * np.finfo(float).eps * variances.max(axis=1)
+        if not singular.any():
+            singular[np.argmin(smallest)] = True
+    for j in np.flatnonzero(singular):
         hint = "increase reg_covar" if reg_covar > 0 else "pass reg_covar > 0 (e.g. reg_covar=1e-6)"
         raise CollapseError(
             f"component {j} has collapsed: its covariance is singular (its points lie on a single "
@@ -291,6 +298,37 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
         responsibilities=resp.T,
         history=tuple(history) if keep_history else None,
     )
+
+
+def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", **fit_options):
+    """Run EM from n_init starting points and keep the fit with the highest log-likelihood.
+
+    EM only finds a local maximum; which one depends on the start.  Start r (r = 0 .. n_init-1)
+    draws its initial parameters from the one generator made from rng, in turn, so the whole
+    run is reproducible.  A start whose fit collapses (CollapseError) is recorded as NaN.
+
+    X: (n, d); k: number of components; fit_options: passed to fit (max_iter, tol, reg_covar).
+    Returns the best FitResult and the final log-likelihood of every start, (n_init,).
+    """
+    from .init import INITIALISATIONS, as_generator
+
+    X = check_data(X)
+    check_number(n_init, "n_init", minimum=1, integer=True)
+    if init_method not in INITIALISATIONS:
+        raise ValueError(f"init_method must be one of {sorted(INITIALISATIONS)}, got {init_method!r}")
+    rng = as_generator(rng)
+    best, finals = None, np.full(n_init, np.nan)
+    for r in range(n_init):
+        try:
+            result = fit(X, INITIALISATIONS[init_method](X, k, rng), **fit_options)
+        except CollapseError:
+            continue
+        finals[r] = result.log_likelihoods[-1]
+        if best is None or finals[r] > best.log_likelihoods[-1]:
+            best = result
+    if best is None:
+        raise CollapseError(f"all {n_init} starts collapsed; pass reg_covar > 0", component=None)
+    return best, finals
 
 
 def _checked(X, params):

@@ -87,18 +87,14 @@ class GMM:
 
 def _cholesky_factors(cov, name):
     """Lower Cholesky factors of a stack of covariances, with a named error if one is not SPD."""
-    k = cov.shape[0]
-    factors = np.empty_like(cov)
-    for j in range(k):
-        c = cov[j]
-        scale = np.abs(c).max()
-        if np.abs(c - c.T).max() > SYMMETRY_TOL * scale:
-            raise ValueError(f"{name}[{j}] is not symmetric: {name}[{j}] != {name}[{j}].T")
-        try:
-            factors[j] = np.linalg.cholesky(c)
-        except np.linalg.LinAlgError:
-            eig = np.linalg.eigvalsh(c).min()
-            raise ValueError(
-                f"{name}[{j}] is not positive definite (smallest eigenvalue {eig:.3g})"
-            ) from None
-    return factors
+    asymmetry = np.abs(cov - cov.transpose(0, 2, 1)).max(axis=(1, 2))
+    for j in np.flatnonzero(asymmetry > SYMMETRY_TOL * np.abs(cov).max(axis=(1, 2))):
+        raise ValueError(f"{name}[{j}] is not symmetric: {name}[{j}] != {name}[{j}].T")
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        smallest = np.linalg.eigvalsh(cov).min(axis=1)
+        j = int(np.argmin(smallest))
+        raise ValueError(
+            f"{name}[{j}] is not positive definite (smallest eigenvalue {smallest[j]:.3g})"
+        ) from None

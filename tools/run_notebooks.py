@@ -1,0 +1,50 @@
+"""Execute notebooks top to bottom in fresh kernels and store them with lean metadata.
+
+    python tools/run_notebooks.py                      # every notebook in notebooks/
+    python tools/run_notebooks.py notebooks/02_e_step.ipynb
+
+Run this before committing a notebook: execution counts then run 1, 2, 3, ..., and only the
+metadata that matters is kept (no timings, no kernel details that vary between machines),
+so that a diff shows what changed in the lesson and nbval compares outputs that are stable.
+Notebooks run two at a time (this machine has two cores).
+"""
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def lean(nb):
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("ExecuteTime", None)
+        cell.metadata.pop("collapsed", None)
+        cell.metadata.pop("scrolled", None)
+    return nb
+
+
+def run(path):
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    nbformat.write(lean(nb), path)
+    return path
+
+
+def main(args):
+    paths = [Path(a) for a in args] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        for done in pool.map(run, paths):
+            print(f"executed {done.name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
