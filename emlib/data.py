@@ -65,3 +65,84 @@ def sample(params, n, rng):
     e = rng.standard_normal((n, params.d))
     X = params.means[z] + np.einsum("nab,nb->na", params.cholesky[z], e)
     return X, z
+
+
+# ----------------------------------------------------------------------------------------
+# Old Faithful, and standardising data
+# ----------------------------------------------------------------------------------------
+from importlib.resources import files  # noqa: E402  (this part was appended to the module)
+
+from ._checks import as_float_array, check_data, check_finite  # noqa: E402
+
+#: What the two columns of `old_faithful()` measure, for axis labels.
+OLD_FAITHFUL_COLUMNS = ("eruption duration (min)", "waiting time (min)")
+
+
+def old_faithful():
+    """Old Faithful's 272 eruptions: how long each lasted and how long until the next one.
+
+    x_i = (eruption duration, waiting time to the next eruption), both in minutes
+
+    R's ``faithful`` data set (Härdle 1991; see emlib/datasets/README.md for its provenance),
+    read from the copy shipped inside emlib: no network and no pandas.
+
+    Returns X (272, 2), float, rows in R's order, columns as in OLD_FAITHFUL_COLUMNS.
+    """
+    with (files("emlib") / "datasets" / "old_faithful.csv").open("r", encoding="ascii") as f:
+        return np.loadtxt(f, delimiter=",", skiprows=1, ndmin=2)
+
+
+def standardize(X):
+    """Rescale each feature to mean 0 and standard deviation 1.
+
+    z_i = D^{-1} (x_i - c),   c = (1/n) sum_i x_i,   D = diag(s),
+    s_f = sqrt( (1/n) sum_i (x_if - c_f)^2 )          (the population standard deviation)
+
+    Fit on Z when the features have very different scales (Old Faithful: minutes of eruption
+    against tens of minutes of waiting); `unstandardize` brings the fit back to X's units.
+
+    X: (n, d) data with no constant feature.  Returns Z (n, d), center c (d,), scale s (d,).
+    """
+    X = check_data(X)
+    center = X.mean(axis=0)
+    scale = X.std(axis=0)
+    # A constant feature has s = 0 or, after rounding in the mean, s of a few eps * |x|.
+    constant = scale <= 64 * np.finfo(float).eps * np.abs(X).max(axis=0)
+    for f in np.flatnonzero(constant):
+        raise ValueError(
+            f"X[:, {f}] is constant (every point has {X[0, f]:.6g}), so it cannot be scaled to "
+            "standard deviation 1; drop that feature"
+        )
+    return (X - center) / scale, center, scale
+
+
+def unstandardize(params, center, scale):
+    """Map a mixture fitted to standardised data back to the original units.
+
+    With x = c + D z, D = diag(s), component N(z | mu_j, Sigma_j) on z is N(x | m_j, S_j) on x:
+
+    pi_j -> pi_j,   mu_j -> m_j = c + D mu_j,   Sigma_j -> S_j = D Sigma_j D
+    (entrywise S_j[a, b] = s_a s_b Sigma_j[a, b]).
+
+    The densities differ by the Jacobian |D| = prod_f s_f, so for n points
+    log p(X | unstandardize(theta)) = log p(Z | theta) - n sum_f log s_f.
+
+    params: GMM fitted on Z = standardize(X)[0]; center c (d,), scale s (d,): the other two
+    outputs of standardize.  Returns a GMM in the units of X.
+    """
+    params = check_params(params)
+    center = _check_vector(center, "center", params.d)
+    scale = _check_vector(scale, "scale", params.d)
+    if np.any(scale <= 0):
+        f = int(np.argmin(scale))
+        raise ValueError(f"scale must be positive (standard deviations); scale[{f}] = {scale[f]:.6g}")
+    outer = scale[:, None] * scale[None, :]          # s_a s_b: exactly symmetric
+    return GMM(params.weights, center + scale * params.means, params.covariances * outer)
+
+
+def _check_vector(value, name, d):
+    arr = as_float_array(value, name)
+    if arr.shape != (d,):
+        raise ValueError(f"{name} must have shape (d,) = ({d},) to match params, but has shape {arr.shape}")
+    check_finite(arr, name)
+    return arr
