@@ -19,53 +19,9 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import numpy as np  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.mixture import GaussianMixture  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-import emlib  # noqa: E402
-from emlib.data import sample  # noqa: E402
-from emlib.seed import em_seed  # noqa: E402
-
-
-def problem(n, d, k, seed=0):
-    """n points from a random k-component mixture in d dimensions, and a k-means++ start."""
-    rng = np.random.default_rng(seed)
-    means = rng.uniform(-10, 10, size=(k, d))
-    A = rng.standard_normal((k, d, d))
-    covs = A @ A.transpose(0, 2, 1) + np.eye(d)
-    X, _ = sample(emlib.GMM(np.full(k, 1 / k), means, covs), n, rng)
-    return X, emlib.init_kmeanspp(X, k, rng)
-
-
-def best_time(run, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def time_emlib(X, init, iters, repeats):
-    return best_time(lambda: emlib.fit(X, init, max_iter=iters, tol=0), repeats) / iters
-
-
-def time_sklearn(X, init, iters, repeats):
-    gm = GaussianMixture(
-        n_components=init.k, covariance_type="full", tol=0, reg_covar=0, max_iter=iters,
-        weights_init=init.weights, means_init=init.means,
-        precisions_init=np.linalg.inv(init.covariances),
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return best_time(lambda: gm.fit(X), repeats) / iters
-
-
-def time_seed(X, init, iters, repeats):
-    run = lambda: em_seed(X, init.weights, init.means, init.covariances,  # noqa: E731
-                          max_iter=iters, tol=-1, verbose=False)
-    return best_time(run, repeats) / iters
+from emlib.benchmark import problem, time_per_iteration  # noqa: E402
 
 
 def grid(quick):
@@ -87,13 +43,14 @@ def main(argv=None):
             X, init = problem(n, d, k)
             iters = 20 if n <= 100_000 else 5
             repeats = 5 if n <= 10_000 else 3 if n <= 100_000 else 1
-            t_em = time_emlib(X, init, iters, repeats)
-            t_sk = time_sklearn(X, init, iters, repeats)
+            t_em = time_per_iteration("emlib", X, init, iters, repeats)
+            t_sk = time_per_iteration("scikit-learn", X, init, iters, repeats)
             slowest_ratio = min(slowest_ratio, t_sk / t_em)
             if args.no_seed or n > 100_000:
                 seed_cols = f"{'-':>9} | {t_sk / t_em:8.2f} {'-':>10}"
             else:
-                t_seed = time_seed(X, init, 3 if n == 100_000 else iters, 1 if n == 100_000 else repeats)
+                t_seed = time_per_iteration("seed", X, init, 3 if n == 100_000 else iters,
+                                            1 if n == 100_000 else repeats)
                 seed_cols = f"{t_seed * 1e3:9.2f} | {t_sk / t_em:8.2f} {t_seed / t_em:10.1f}"
             print(f"{n:>9} {d:>3} {k:>3} | {t_em * 1e3:9.3f} {t_sk * 1e3:10.3f} {seed_cols}", flush=True)
     print(f"\nscikit-learn's time / emlib's time, smallest over the grid: {slowest_ratio:.2f}")

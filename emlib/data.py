@@ -1,7 +1,10 @@
-"""Data for the series: the seed script's data set and initial parameters, and sampling from a mixture."""
+"""Data for the series: the seed script's data set and initial parameters, sampling from a mixture,
+the Old Faithful geyser data, and standardising."""
+from importlib.resources import files
+
 import numpy as np
 
-from ._checks import check_number, check_params
+from ._checks import as_float_array, check_data, check_finite, check_number, check_params
 from .gmm import GMM
 from .init import as_generator
 
@@ -70,9 +73,7 @@ def sample(params, n, rng):
 # ----------------------------------------------------------------------------------------
 # Old Faithful, and standardising data
 # ----------------------------------------------------------------------------------------
-from importlib.resources import files  # noqa: E402  (this part was appended to the module)
 
-from ._checks import as_float_array, check_data, check_finite  # noqa: E402
 
 #: What the two columns of `old_faithful()` measure, for axis labels.
 OLD_FAITHFUL_COLUMNS = ("eruption duration (min)", "waiting time (min)")

@@ -30,6 +30,8 @@ from ._checks import (
 from .gmm import GMM
 
 LOG_2PI = np.log(2 * np.pi)
+TOO_FAR = ("X has points so far from every component that their squared distances overflow "
+           "(beyond 1e300); rescale X")
 
 
 class CollapseError(ValueError):
@@ -51,7 +53,8 @@ def _log_joint(X, params):
     for j, (mu, L) in enumerate(zip(params.means, params.cholesky)):
         diff = X - mu                                   # (n, d), so diff.T is Fortran-ordered
         z = solve_triangular(L, diff.T, lower=True, overwrite_b=True, check_finite=False)
-        np.einsum("ij,ij->j", z, z, out=out[j])         # ||L_j^{-1}(x_i - mu_j)||^2
+        with np.errstate(over="ignore"):                # beyond ~1e154 sigmas: inf, see _e_step
+            np.einsum("ij,ij->j", z, z, out=out[j])     # ||L_j^{-1}(x_i - mu_j)||^2
     log_det = 2 * np.log(np.diagonal(params.cholesky, axis1=1, axis2=2)).sum(axis=1)
     out *= -0.5
     out += (np.log(params.weights) - 0.5 * (d * LOG_2PI + log_det))[:, None]
@@ -80,15 +83,16 @@ def _normalise(log_joint):
     resp /= total
     loglik = float(np.log(total).sum() + top.sum())
     if not np.isfinite(loglik):
-        raise ValueError(
-            "X has points so far from every component that their squared distances overflow "
-            "(beyond 1e300); rescale X"
-        )
+        raise ValueError(TOO_FAR)
     return resp, loglik
 
 
 def _e_step(X, params):
-    return _normalise(_log_joint(X, params))
+    # A point beyond ~1e154 standard deviations overflows its squared distance to inf; that is
+    # reported by _normalise as a clear error (the log-likelihood is then not finite), not as
+    # numpy's overflow warnings on the way.
+    with np.errstate(invalid="ignore"):
+        return _normalise(_log_joint(X, params))
 
 
 def e_step(X, params):
@@ -131,7 +135,10 @@ def lower_bound(X, params, resp):
     resp = check_responsibilities(resp, X.shape[0])
     if resp.shape[1] != params.k:
         raise ValueError(f"resp has {resp.shape[1]} columns but params has k={params.k} components")
-    return float(np.sum(resp * _log_joint(X, params).T) + entr(resp).sum())
+    log_joint = _log_joint(X, params)
+    if not np.all(np.isfinite(log_joint)):
+        raise ValueError(TOO_FAR)
+    return float(np.sum(resp * log_joint.T) + entr(resp).sum())
 
 
 # ----------------------------------------------------------------------------------------
@@ -150,9 +157,13 @@ def _m_step(X, resp, reg_covar):
     weights = counts / n
     means = (resp @ X) / counts[:, None]
     covariances = np.empty((len(counts), d, d))
-    for j, mu in enumerate(means):
-        diff = X - mu
-        covariances[j] = (resp[j][:, None] * diff).T @ diff / counts[j]
+    with np.errstate(over="ignore"):                    # squares beyond 1e308: refused below
+        for j, mu in enumerate(means):
+            diff = X - mu
+            covariances[j] = (resp[j][:, None] * diff).T @ diff / counts[j]
+    if not np.all(np.isfinite(covariances)):
+        raise ValueError("X has values so large that their squared deviations overflow "
+                         "(beyond 1e308); rescale X")
     covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))  # exactly symmetric
     covariances[:, np.arange(d), np.arange(d)] += reg_covar
     _check_not_singular(covariances, reg_covar)
@@ -266,9 +277,14 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
         check_data_matches(X, params, p_name="init")
         check_enough_points(X.shape[0], params.k)
     else:
+        if isinstance(init, bool) or not isinstance(init, (int, np.integer)):
+            raise TypeError(
+                f"init must be an emlib.GMM (the starting parameters) or an integer (the number "
+                f"of components), not {type(init).__name__} ({init!r})"
+            )
         if init_method not in INITIALISATIONS:
             raise ValueError(f"init_method must be one of {sorted(INITIALISATIONS)}, got {init_method!r}")
-        if isinstance(init, (int, np.integer)) and not isinstance(init, bool) and rng is None:
+        if rng is None:
             raise ValueError(f"init={init} components needs rng (a seed or a numpy.random.Generator) "
                              "so that the starting point is reproducible")
         params = INITIALISATIONS[init_method](X, init, rng)

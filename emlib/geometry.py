@@ -5,7 +5,6 @@ No plotting here (this module never imports matplotlib): `emlib.plotting` draws 
 functions compute, and the tests check them on their own.
 """
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
 from ._checks import as_float_array, check_finite, check_number, check_params
@@ -37,7 +36,9 @@ def ellipse_geometry(cov, n_std):
         raise ValueError("cov must be symmetric: cov[0, 1] != cov[1, 0]")
     eigenvalues, eigenvectors = np.linalg.eigh(cov)          # ascending: lambda_2, lambda_1
     if eigenvalues[0] <= 0:
-        raise ValueError(f"cov must be positive definite (smallest eigenvalue {eigenvalues[0]:.3g})")
+        raise ValueError(
+            f"cov must be positive definite (smallest eigenvalue {eigenvalues[0]:.3g})"
+        )
     lead = eigenvectors[:, 1]
     angle = float(np.degrees(np.arctan2(lead[1], lead[0])) % 180.0)
     if angle >= 180.0:                                       # -1e-17 % 180 rounds to 180.0
@@ -113,27 +114,3 @@ def params_path(params_old, params_new, s_values):
         s_valid.append(float(s))
     return np.array(s_valid), path
 
-
-def match_components(reference, params):
-    """The order that lines up the components of params with those of reference.
-
-    Mixtures have no natural order (label switching): EM may find the component near
-    reference's mean 0 as its component 2.  This picks the permutation that minimises the
-    total squared distance between matched means,
-
-        order = argmin_sigma sum_j ||mu_ref_j - mu_sigma(j)||^2   (Hungarian algorithm),
-
-    so that params.permuted(order) has component j where reference has it.
-
-    reference, params: GMMs with the same k and d.  Returns order, an integer array (k,).
-    """
-    check_params(reference, "reference")
-    check_params(params, "params")
-    if (reference.k, reference.d) != (params.k, params.d):
-        raise ValueError(
-            f"reference has k={reference.k}, d={reference.d} but params has "
-            f"k={params.k}, d={params.d}"
-        )
-    diff = reference.means[:, None, :] - params.means[None, :, :]
-    _, order = linear_sum_assignment(np.einsum("ijd,ijd->ij", diff, diff))
-    return order

@@ -49,17 +49,19 @@ class GMM:
             raise ValueError(f"weights must be positive; weights[{j}] = {w[j]:.6g}")
         if abs(w.sum() - 1) > WEIGHT_SUM_TOL:
             raise ValueError(f"weights must sum to 1, but sum to {w.sum():.10g}")
-        self._cholesky = _cholesky_factors(cov, "covariances")
-        for name, arr in (("weights", w), ("means", mu), ("covariances", cov)):
-            arr = arr.copy()
-            arr.setflags(write=False)
-            object.__setattr__(self, "_" + name, arr)
-        self._cholesky.setflags(write=False)
+        chol = _cholesky_factors(cov, "covariances")
+        for name, arr in (("weights", w), ("means", mu), ("covariances", cov), ("cholesky", chol)):
+            object.__setattr__(self, "_" + name, _frozen(arr))
 
     def __setattr__(self, name, value):
-        if hasattr(self, "_cholesky"):
-            raise AttributeError("GMM is immutable: build a new one instead")
-        object.__setattr__(self, name, value)
+        raise AttributeError("GMM is immutable: build a new one instead")
+
+    def __delattr__(self, name):
+        raise AttributeError("GMM is immutable: build a new one instead")
+
+    def __reduce__(self):
+        """Copies and pickles go through the constructor: checked again, read-only again."""
+        return GMM, (self.weights, self.means, self.covariances)
 
     weights = property(lambda self: self._weights, doc="pi: (k,) mixing weights.")
     means = property(lambda self: self._means, doc="mu: (k, d) component means.")
@@ -83,6 +85,13 @@ class GMM:
 
         fields = ",\n".join(field(name, getattr(self, name)) for name in ("weights", "means", "covariances"))
         return f"GMM(k={self.k}, d={self.d},\n{fields})"
+
+
+def _frozen(arr):
+    """A read-only copy that cannot be made writeable again (a view of a read-only base)."""
+    base = np.array(arr, dtype=np.float64, order="C")
+    base.setflags(write=False)
+    return base.view()
 
 
 def _cholesky_factors(cov, name):

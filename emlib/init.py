@@ -54,15 +54,42 @@ def init_kmeanspp(X, k, rng):
     X, k, rng = _checked(X, k, rng)
     n, d = X.shape
     chosen = [rng.integers(n)]
-    nearest = ((X - X[chosen[0]]) ** 2).sum(axis=1)
+    nearest = _squared_distances(X, X[chosen[0]])
     for _ in range(1, k):
         total = nearest.sum()
         # All points identical to the chosen means: pick uniformly among the rest.
         p = nearest / total if total > 0 else None
         chosen.append(rng.choice(n, p=p))
-        nearest = np.minimum(nearest, ((X - X[chosen[-1]]) ** 2).sum(axis=1))
-    cov = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+        nearest = np.minimum(nearest, _squared_distances(X, X[chosen[-1]]))
+    cov = _data_covariance(X)
     return GMM(np.full(k, 1 / k), X[chosen], np.broadcast_to(cov, (k, d, d)))
+
+
+def _squared_distances(X, point):
+    """||x_i - point||^2 for every row of X, refused with a named error if their sum overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        dist = ((X - point) ** 2).sum(axis=1)
+        finite = np.isfinite(dist.sum())
+    if not finite:
+        raise ValueError(
+            f"X has values so large (up to {np.abs(X).max():.3g}) that squared distances between "
+            "its points overflow; rescale X"
+        )
+    return dist
+
+
+def _data_covariance(X):
+    """The covariance of the whole data set, refused with a named error when it is singular."""
+    cov = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+    try:
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            f"X has a singular covariance (its {X.shape[0]} point(s) are all identical or lie on "
+            "a line or plane), so init_kmeanspp has no positive definite covariance to start "
+            "from; drop the redundant features or use init_random"
+        ) from None
+    return cov
 
 
 INITIALISATIONS = {"random": init_random, "kmeans++": init_kmeanspp}

@@ -1,0 +1,64 @@
+"""Timing EM side by side: emlib, scikit-learn and the seed's own loop, on the same problem.
+
+Used by benchmarks/bench_em.py (the full grid) and by the scikit-learn notebook (small sizes).
+scikit-learn is imported only when it is timed: it is a test and notebook dependency, not one
+of emlib's.
+"""
+import time
+import warnings
+
+import numpy as np
+
+from .data import sample
+from .em import fit
+from .gmm import GMM
+from .init import init_kmeanspp
+from .seed import em_seed
+
+METHODS = ("emlib", "scikit-learn", "seed")
+
+
+def problem(n, d, k, seed=0):
+    """n points from a random k-component mixture in d dimensions, and a k-means++ start."""
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-10, 10, size=(k, d))
+    A = rng.standard_normal((k, d, d))
+    X, _ = sample(GMM(np.full(k, 1 / k), means, A @ A.transpose(0, 2, 1) + np.eye(d)), n, rng)
+    return X, init_kmeanspp(X, k, rng)
+
+
+def runner(method, X, init, iters):
+    """A function of no arguments that runs `iters` EM iterations (tol=0) by `method`."""
+    if method == "emlib":
+        return lambda: fit(X, init, max_iter=iters, tol=0)
+    if method == "seed":
+        return lambda: em_seed(X, init.weights, init.means, init.covariances,
+                               max_iter=iters, tol=-1, verbose=False)
+    if method == "scikit-learn":
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.mixture import GaussianMixture
+
+        gm = GaussianMixture(
+            n_components=init.k, covariance_type="full", tol=0, reg_covar=0, max_iter=iters,
+            weights_init=init.weights, means_init=init.means,
+            precisions_init=np.linalg.inv(init.covariances),
+        )
+
+        def run():
+            with warnings.catch_warnings():  # tol=0 never "converges": that is what we ask for
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return gm.fit(X)
+
+        return run
+    raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def time_per_iteration(method, X, init, iters=10, repeats=3):
+    """Best of `repeats` wall times of a whole `iters`-iteration fit, divided by `iters` (seconds)."""
+    run = runner(method, X, init, iters)
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best / iters

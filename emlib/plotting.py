@@ -1,0 +1,711 @@
+"""Pictures of the EM algorithm: data, soft assignments, covariance ellipses, the log-likelihood
+curve, the lower bound, 1-D densities and an animation of a fit.
+
+    plot_data(X, labels)                        the points, grey or coloured by a label
+    plot_responsibilities(X, resp)              soft assignment as a colour mix
+    plot_ellipses(params)                       1- and 2-sigma ellipses and the means
+    plot_true_vs_fitted(X, true, fitted)        true mixture dashed, fitted mixture solid
+    plot_log_likelihood(log_likelihoods)        log p(X | theta_t) over the iterations t
+    plot_snapshots(X, history, iterations)      a grid of panels, one per iteration
+    plot_lower_bound(X, params_old, params_new) the bound B(q, theta) under log p(X | theta)
+    plot_density_1d(x, params)                  histogram, mixture density and its components
+    animate_fit(X, history, path)               an animated GIF of the fit
+
+Conventions, the same for every function:
+  * ax=None makes a new figure (plt.subplots, constrained layout); otherwise it draws into ax.
+  * It returns the artists it drew (a matplotlib artist, or a small named tuple of them), so
+    that a widget can update them in place; composite figures return their Axes.
+  * Axis labels are set when the Axes has none yet.  The default title is set when the Axes
+    has no title yet, so that layering (plot_data, then plot_ellipses) keeps the first one;
+    title="..." always sets it.
+  * Component j is drawn in PALETTE[j], the Okabe-Ito palette, which stays distinguishable
+    under the common kinds of colour blindness.
+  * 2-D pictures have equal aspect, so that an ellipse is not distorted.
+  * Matplotlib is called with keyword arguments (positional ones have changed meaning across
+    versions, e.g. Ellipse's angle); only the single subject of add_patch/set_xlabel-style
+    calls is passed by position.  Nothing here calls plt.show().
+"""
+import math
+from pathlib import Path
+from typing import NamedTuple
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+from matplotlib.colors import to_rgb
+from matplotlib.lines import Line2D
+from matplotlib.patches import Ellipse
+from matplotlib.ticker import MaxNLocator
+from scipy.stats import norm
+
+from ._checks import (
+    as_float_array, check_data, check_finite, check_number, check_params, check_responsibilities,
+)
+from .em import e_step, log_likelihood, lower_bound
+from .compare import match_components
+from .geometry import ellipse_geometry, ellipse_mass, params_path
+
+__all__ = [
+    "PALETTE", "DATA_GREY", "component_colors", "responsibility_colors", "ellipse_geometry",
+    "ellipse_mass", "plot_data", "plot_ellipses", "plot_responsibilities", "plot_true_vs_fitted",
+    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_density_1d", "animate_fit",
+    "plot_em_animation", "EllipseArtists", "LogLikelihoodArtists", "LowerBoundArtists",
+    "Density1DArtists",
+]
+
+#: The Okabe-Ito colour-blind-safe palette, in the order given to components 0, 1, 2, ...
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Points that belong to no component yet.
+DATA_GREY = "#999999"
+#: Size of a single 2-D picture, in inches.
+FIGSIZE = (6.4, 5.4)
+
+
+class EllipseArtists(NamedTuple):
+    """What plot_ellipses drew: the Ellipse patches (component by component, in the order of
+    n_std within each) and the PathCollection of the means."""
+
+    ellipses: list
+    means: object
+
+
+class LogLikelihoodArtists(NamedTuple):
+    """What plot_log_likelihood drew: the curve (Line2D) and, with mark=t, the vertical line and
+    the highlighted point (None without mark)."""
+
+    line: object
+    mark_line: object = None
+    mark_point: object = None
+
+
+class LowerBoundArtists(NamedTuple):
+    """What plot_lower_bound drew: the log-likelihood curve and the bound curve (Line2D, x-data
+    s, y-data L and B), and the marks at s = 0 and s = 1 (a list of artists)."""
+
+    log_likelihood: object
+    bound: object
+    marks: list
+
+
+class Density1DArtists(NamedTuple):
+    """What plot_density_1d drew: the histogram (BarContainer), the mixture curve (Line2D), the
+    component curves (list of Line2D) and the rug (PathCollection, or None without resp)."""
+
+    hist: object
+    mixture: object
+    components: list
+    rug: object = None
+
+
+# ----------------------------------------------------------------------------------------
+# Colours
+# ----------------------------------------------------------------------------------------
+def component_colors(k):
+    """The colours of components 0 .. k-1: the Okabe-Ito PALETTE in order (repeating after 8).
+
+    Returns a list of k hex strings.
+    """
+    check_number(k, "k", minimum=1, integer=True)
+    return [PALETTE[j % len(PALETTE)] for j in range(k)]
+
+
+def responsibility_colors(resp, colors=None):
+    """Each point's colour as the mix of the component colours, weighted by its responsibilities.
+
+    rgb_i = sum_j gamma[i, j] rgb_j
+
+    so a point that component 0 explains fully gets colour 0, and a point shared half-half
+    between components 0 and 1 gets the average of their colours.
+
+    resp: gamma, (n, k) rows summing to 1; colors: k matplotlib colours (default
+    component_colors(k)).  Returns (n, 3) RGB values in [0, 1].
+    """
+    resp = as_float_array(resp, "resp")
+    if resp.ndim != 2:
+        raise ValueError(f"resp must be 2-D with shape (n, k), but has shape {resp.shape}")
+    resp = check_responsibilities(resp, resp.shape[0])
+    rgb = _rgb(colors, resp.shape[1])
+    return np.clip(resp @ rgb, 0.0, 1.0)          # clip: rounding may step 1e-16 outside
+
+
+def _rgb(colors, k):
+    colors = component_colors(k) if colors is None else list(colors)
+    if len(colors) < k:
+        raise ValueError(f"colors has {len(colors)} colours but there are k={k} components")
+    return np.array([to_rgb(c) for c in colors[:k]])
+
+
+# ----------------------------------------------------------------------------------------
+# Small helpers
+# ----------------------------------------------------------------------------------------
+def _new_axes(ax, figsize=FIGSIZE):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _finish(ax, xlabel, ylabel, title, default_title):
+    """Label the axes (unless already labelled) and set the title (see the module docstring)."""
+    if not ax.get_xlabel():
+        ax.set_xlabel(xlabel)
+    if not ax.get_ylabel():
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    elif not ax.get_title():
+        ax.set_title(default_title)
+
+
+def _finish_2d(ax, title, default_title):
+    both_shared = all(len(group.get_siblings(ax)) > 1
+                      for group in (ax.get_shared_x_axes(), ax.get_shared_y_axes()))
+    # equal aspect by widening the limits, unless both axes are shared (then matplotlib
+    # refuses that, and the box is resized instead)
+    ax.set_aspect(aspect="equal", adjustable="box" if both_shared else "datalim")
+    _finish(ax, "$x_1$", "$x_2$", title, default_title)
+
+
+def _points_2d(X):
+    X = check_data(X)
+    if X.shape[1] != 2:
+        raise ValueError(
+            f"X must have d=2 columns to be drawn in the plane, but has d={X.shape[1]}"
+            + ("; for 1-D data use plot_density_1d" if X.shape[1] == 1 else "")
+        )
+    return X
+
+
+def _params_2d(params, name="params"):
+    params = check_params(params, name)
+    if params.d != 2:
+        raise ValueError(
+            f"{name} must be a 2-D mixture (d=2) to draw its ellipses, but has d={params.d}"
+        )
+    return params
+
+
+def _resp_for(X, resp, k=None):
+    resp = check_responsibilities(resp, X.shape[0])
+    if k is not None and resp.shape[1] != k:
+        raise ValueError(f"resp has {resp.shape[1]} columns but params has k={k} components")
+    return resp
+
+
+def _n_stds(n_std):
+    values = tuple(float(r) for r in np.atleast_1d(n_std))
+    if not values or any(not np.isfinite(r) or r <= 0 for r in values):
+        raise ValueError(f"n_std must be one or more positive numbers, got {n_std!r}")
+    return values
+
+
+def _sigma_text(n_stds):
+    return " and ".join(f"{r:g}σ" for r in n_stds)
+
+
+def _line(ax, x, y, **props):
+    """Add a Line2D with keyword-only properties (ax.plot takes its data positionally)."""
+    line = ax.add_line(Line2D(xdata=np.asarray(x), ydata=np.asarray(y), **props))
+    ax.autoscale_view()
+    return line
+
+
+def _history(history):
+    """A FitResult (fitted with keep_history=True) or a sequence of GMMs -> a tuple of GMMs."""
+    if hasattr(history, "log_likelihoods"):
+        if history.history is None:
+            raise ValueError("this FitResult has no history: fit with fit(..., keep_history=True)")
+        history = history.history
+    history = tuple(history)
+    if not history:
+        raise ValueError("history is empty: it must hold theta_0 .. theta_T")
+    for t, params in enumerate(history):
+        check_params(params, f"history[{t}]")
+    return history
+
+
+def _iteration(t, history, name="iteration"):
+    n = len(history)
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not -n <= t < n:
+        raise ValueError(
+            f"{name} must be an integer in 0..{n - 1} "
+            f"(history holds theta_0 .. theta_{n - 1}), got {t!r}"
+        )
+    return int(t) % n
+
+
+def _view_limits(X, params_list=(), n_std=2.0, pad=0.05, reach=0.3):
+    """Fixed axis limits for a sequence of 2-D pictures: the data, and the ellipses as far as
+    `reach` times the data's extent beyond it (so a wild early component cannot shrink the data).
+
+    The n_std ellipse of N(mu, Sigma) spans mu_a +- n_std sqrt(Sigma_aa) along axis a.
+    Returns (xlim, ylim).
+    """
+    data_lo, data_hi = X.min(axis=0), X.max(axis=0)
+    extent = np.maximum(data_hi - data_lo, 1e-12)
+    lo, hi = data_lo.copy(), data_hi.copy()
+    for params in params_list:
+        half = n_std * np.sqrt(np.diagonal(params.covariances, axis1=1, axis2=2))   # (k, 2)
+        lo = np.minimum(lo, (params.means - half).min(axis=0))
+        hi = np.maximum(hi, (params.means + half).max(axis=0))
+    lo = np.maximum(lo, data_lo - reach * extent) - pad * extent
+    hi = np.minimum(hi, data_hi + reach * extent) + pad * extent
+    return (lo[0], hi[0]), (lo[1], hi[1])
+
+
+# ----------------------------------------------------------------------------------------
+# 2-D pictures
+# ----------------------------------------------------------------------------------------
+def plot_data(X, labels=None, ax=None, *, colors=None, s=18, alpha=0.8, title=None):
+    """Scatter plot of 2-D data, grey, or coloured by an integer label per point.
+
+    X: (n, 2) points; labels: None or (n,) integers 0 .. k-1 (e.g. the true components),
+    point i drawn in colors[labels[i]] (default PALETTE).  s: marker area.
+    Returns the PathCollection of the points.
+    """
+    X = _points_2d(X)
+    ax = _new_axes(ax)
+    if labels is None:
+        c, default_title = DATA_GREY, f"The data: n = {X.shape[0]} points"
+    else:
+        labels = np.asarray(labels)
+        if labels.shape != (X.shape[0],) or labels.dtype.kind not in "iub" or labels.min() < 0:
+            raise ValueError(
+                f"labels must be (n,) = ({X.shape[0]},) non-negative integers, "
+                f"got shape {labels.shape}, dtype {labels.dtype}"
+            )
+        c = _rgb(colors, int(labels.max()) + 1)[labels]
+        default_title = f"The data: n = {X.shape[0]} points, coloured by component"
+    points = ax.scatter(x=X[:, 0], y=X[:, 1], s=s, c=c, alpha=alpha, edgecolors="white",
+                        linewidths=0.4, zorder=2)
+    _finish_2d(ax, title, default_title)
+    return points
+
+
+def plot_responsibilities(X, resp, ax=None, *, colors=None, size_by_certainty=False, s=18,
+                          alpha=0.9, title=None):
+    """Scatter plot of 2-D data showing the soft assignment of every point as a colour mix.
+
+    colour_i = sum_j gamma[i, j] colour_j        (see responsibility_colors)
+
+    A point deep inside component j has colour j; a point between two components has a colour
+    between theirs.  With size_by_certainty, the marker area grows with max_j gamma[i, j],
+    from 0.2 s (all k components equally responsible) to 2 s (one component certain).
+
+    X: (n, 2); resp: gamma, (n, k).  Returns the PathCollection of the points.
+    """
+    X = _points_2d(X)
+    resp = _resp_for(X, resp)
+    ax = _new_axes(ax)
+    rgb = responsibility_colors(resp, colors)
+    sizes = s
+    if size_by_certainty:
+        k = resp.shape[1]
+        certainty = (resp.max(axis=1) - 1 / k) / (1 - 1 / k) if k > 1 else np.ones(len(resp))
+        sizes = s * (0.2 + 1.8 * certainty)
+    points = ax.scatter(x=X[:, 0], y=X[:, 1], s=sizes, c=rgb, alpha=alpha, edgecolors="white",
+                        linewidths=0.3, zorder=2)
+    _finish_2d(ax, title, "Soft assignments: each point's colour mixes the\n"
+                          r"component colours by its responsibilities $\gamma_{ij}$")
+    return points
+
+
+def plot_ellipses(params, ax=None, n_std=(1, 2), colors=None, linestyle="-", label=None, *,
+                  linewidth=2.0, mean_marker="X", title=None):
+    """The n_std-sigma ellipses of every component of a 2-D mixture, and a marker at each mean.
+
+    Component j's ellipse {x : (x - mu_j)^T Sigma_j^{-1} (x - mu_j) = r^2} for each r in n_std
+    (axes 2 r sqrt(eigenvalues of Sigma_j): standard deviations, not variances; see
+    ellipse_geometry).  In 2-D the 1-sigma ellipse holds 39.3% of the component's mass and the
+    2-sigma one 86.5% (ellipse_mass).  The smallest n_std is drawn thickest.
+
+    params: a GMM with d = 2; n_std: one number or several; colors: k colours (default
+    PALETTE); label: a legend label for the whole set (attached to the first ellipse).
+    Returns EllipseArtists(ellipses, means): the Ellipse patches, component by component and
+    in the order of n_std within each, and the PathCollection of the means.
+    """
+    params = _params_2d(params)
+    n_stds = _n_stds(n_std)
+    ax = _new_axes(ax)
+    colors = [tuple(c) for c in _rgb(colors, params.k)]
+    rank = {r: i for i, r in enumerate(sorted(set(n_stds)))}
+    ellipses = []
+    for j in range(params.k):
+        for r in n_stds:
+            width, height, angle = ellipse_geometry(params.covariances[j], r)
+            extra = {"label": label} if (label is not None and not ellipses) else {}
+            patch = Ellipse(xy=tuple(params.means[j]), width=width, height=height, angle=angle,
+                            fill=False, edgecolor=colors[j], linestyle=linestyle,
+                            linewidth=linewidth * (1.0 if rank[r] == 0 else 0.6), zorder=3, **extra)
+            ellipses.append(ax.add_patch(patch))
+    means = ax.scatter(x=params.means[:, 0], y=params.means[:, 1], s=110, c=np.array(colors),
+                       marker=mean_marker, edgecolors="black", linewidths=1.0, zorder=4)
+    ax.autoscale_view()
+    masses = " and ".join(f"{100 * ellipse_mass(r):.0f}%" for r in n_stds)
+    _finish_2d(ax, title, f"Mixture components: {_sigma_text(n_stds)} ellipses\n"
+                          f"(holding {masses} of each component's mass) and means")
+    return EllipseArtists(ellipses, means)
+
+
+def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, match=True,
+                        n_std=(1, 2), title=None):
+    """The data with the true mixture's ellipses dashed and the fitted mixture's solid.
+
+    With match=True the fitted components are first reordered to line up with the true ones
+    (match_components: EM's component numbering is arbitrary), so that component j has the same
+    colour in both.  The legend sits outside the axes, to the right, so as not to hide data.
+
+    X: (n, 2); true_params, fitted_params: GMMs with d = 2; labels: None (grey points) or (n,)
+    true component of each point (coloured like the true components).
+    Returns the Axes (a composite picture).
+    """
+    X = _points_2d(X)
+    true_params = _params_2d(true_params, "true_params")
+    fitted_params = _params_2d(fitted_params, "fitted_params")
+    if match and fitted_params.k == true_params.k:
+        fitted_params = fitted_params.permuted(match_components(fitted_params, true_params))
+    ax = _new_axes(ax, figsize=(8.2, 5.4))
+    plot_data(X, labels=labels, ax=ax, alpha=0.6, title="")
+    plot_ellipses(true_params, ax=ax, n_std=n_std, linestyle="--", linewidth=1.6,
+                  mean_marker="P", title="")
+    plot_ellipses(fitted_params, ax=ax, n_std=n_std, linestyle="-", linewidth=2.0, title="")
+    data_colour = PALETTE[0] if labels is not None else DATA_GREY
+    handles = [
+        Line2D(xdata=[], ydata=[], linestyle="none", marker="o", markersize=5,
+               markerfacecolor=data_colour, markeredgecolor="white", alpha=0.6,
+               label="data" + (" (colour: true component)" if labels is not None else "")),
+        Line2D(xdata=[], ydata=[], color="0.25", linestyle="--", linewidth=1.6, marker="P",
+               markersize=9, markerfacecolor="0.6", markeredgecolor="black", label="true mixture"),
+        Line2D(xdata=[], ydata=[], color="0.25", linestyle="-", linewidth=2.0, marker="X",
+               markersize=9, markerfacecolor="0.6", markeredgecolor="black", label="fitted by EM"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+              frameon=False, title=f"ellipses: {_sigma_text(_n_stds(n_std))}")
+    ax.set_title(title if title is not None else
+                 "The true mixture (dashed) and the mixture fitted by EM (solid)")
+    return ax
+
+
+# ----------------------------------------------------------------------------------------
+# Curves
+# ----------------------------------------------------------------------------------------
+def plot_log_likelihood(log_likelihoods, ax=None, mark=None, per_point_n=None, *, start=0,
+                        title=None):
+    """The log-likelihood after each EM iteration, t = 0 (the initial parameters) .. T.
+
+    L_t = log p(X | theta_t) = sum_i log sum_j pi_j N(x_i | mu_j, Sigma_j)   (never decreases)
+
+    log_likelihoods: (T + 1,), e.g. FitResult.log_likelihoods.  mark: an iteration t to
+    highlight (a vertical line and a point).  per_point_n: the number of points n, to plot the
+    average L_t / n instead (comparable across data sets of different sizes).  start: the first
+    t drawn (from a poor start, L_0 can be so low that it flattens the rest of the curve).
+    Returns LogLikelihoodArtists(line, mark_line, mark_point); the line's x-data are
+    t = start .. T and its y-data the values plotted.
+    """
+    values = as_float_array(log_likelihoods, "log_likelihoods")
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"log_likelihoods must have shape (T + 1,), but has shape {values.shape}")
+    check_finite(values, "log_likelihoods")
+    ylabel = r"log-likelihood $\log p(X \mid \theta_t)$"
+    if per_point_n is not None:
+        check_number(per_point_n, "per_point_n", minimum=1, integer=True)
+        values = values / per_point_n
+        ylabel = r"average log-likelihood $\frac{1}{n}\log p(X \mid \theta_t)$"
+    ax = _new_axes(ax, figsize=(6.4, 4.2))
+    T = values.size - 1
+    start = _iteration(start, values, "start")
+    t = np.arange(start, T + 1)
+    line = _line(ax, t, values[start:], color=PALETTE[0], linewidth=1.8, marker="o", markersize=4.5,
+                 label=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))          # whole iterations only
+    ax.grid(visible=True, alpha=0.3)
+    mark_line = mark_point = None
+    if mark is not None:
+        m = _iteration(mark, values, "mark")
+        if m < start:
+            raise ValueError(f"mark={mark} is before start={start}: it would not be drawn")
+        mark_line = ax.axvline(x=m, color=PALETTE[5], linestyle=":", linewidth=1.5, zorder=1)
+        mark_point = ax.scatter(x=[m], y=[values[m]], s=90, color=PALETTE[5], edgecolors="black",
+                                zorder=4, label=f"t = {m}")
+        ax.annotate(text=f"t = {m}: {values[m]:.2f}", xy=(m, values[m]), xytext=(10, -18),
+                    textcoords="offset points", color=PALETTE[5], fontsize="medium")
+    _finish(ax, "iteration $t$", ylabel, title,
+            "Log-likelihood after each EM iteration\n"
+            + ("(t = 0: the initial parameters)" if start == 0
+               else f"(from t = {start} to T = {T})"))
+    return LogLikelihoodArtists(line, mark_line, mark_point)
+
+
+def plot_criteria(selection, ax=None, *, title=None):
+    """BIC and AIC against the number of components, the chosen k marked (smaller is better).
+
+    BIC(k) = -2 log p(X | theta_k) + p(k, d) log n,   AIC(k) = -2 log p(X | theta_k) + 2 p(k, d)
+
+    selection: what emlib.selection.choose_k returns (its ks, bic, aic, criterion, best_k).
+    Returns the BIC line, the AIC line and the marker of the chosen k.
+    """
+    ax = _new_axes(ax)
+    bic = _line(ax, selection.ks, selection.bic, color=PALETTE[0], linewidth=1.8, marker="o", label="BIC")
+    aic = _line(ax, selection.ks, selection.aic, color=PALETTE[1], linewidth=1.8, marker="s",
+                linestyle="--", label="AIC")
+    chosen = getattr(selection, selection.criterion)[selection.ks == selection.best_k]
+    best = ax.scatter(x=[selection.best_k], y=chosen, s=160, facecolors="none", edgecolors="black",
+                      linewidths=1.5, zorder=4, label=f"chosen by {selection.criterion.upper()}: k = {selection.best_k}")
+    ax.set_xticks(selection.ks)
+    ax.legend(loc="best")
+    _finish(ax, "number of components k", "criterion (smaller is better)", title,
+            "Information criteria against the number of components")
+    return bic, aic, best
+
+
+def plot_lower_bound(X, params_old, params_new, ax=None, s=np.linspace(-0.5, 1.5, 81), *,
+                     title=None):
+    """Why EM never goes down: the log-likelihood and the E-step's lower bound along a path.
+
+    On the straight path theta(s) = (1 - s) theta_old + s theta_new (interpolate_params) it
+    draws
+        L(s) = log p(X | theta(s))                                  (the log-likelihood)
+        B(s) = B(q_old, theta(s)),  q_old = gamma under theta_old    (the bound, lower_bound)
+    B <= L everywhere; they touch at s = 0 (the E-step makes the bound tight); B is largest at
+    s = 1 (the M-step maximises it), so L(theta_new) >= B(q_old, theta_new) >= L(theta_old).
+    s = 0 and s = 1 are always included; values of s where theta(s) is no valid mixture (a
+    weight <= 0 or a covariance not positive definite, possible only outside [0, 1]) are skipped.
+    The y-axis shows the step: curves that plunge far below log p(X | theta_old) are cut off.
+
+    X: (n, d) (any d); params_old = theta_t, params_new = m_step(X, e_step(X, theta_t)[0]);
+    s: (m,) values.  Returns LowerBoundArtists(log_likelihood, bound, marks): two Line2D with
+    x-data s and y-data L and B, and the list of mark artists.
+    """
+    X = check_data(X)
+    s = as_float_array(s, "s").ravel()
+    s = np.union1d(s[(np.abs(s) > 1e-9) & (np.abs(s - 1) > 1e-9)], [0.0, 1.0])   # exactly 0, 1
+    q_old, loglik_old = e_step(X, params_old)
+    s_valid, L, B = [], [], []
+    for s_i, params in zip(*params_path(params_old, params_new, s)):
+        try:
+            L_i, B_i = log_likelihood(X, params), lower_bound(X, params, q_old)
+        except ValueError:             # points too far from every component: skip this s
+            continue
+        s_valid.append(s_i)
+        L.append(L_i)
+        B.append(B_i)
+    s_valid, L, B = np.array(s_valid), np.array(L), np.array(B)
+    ax = _new_axes(ax, figsize=(7.8, 5.0))
+    line_L = _line(ax, s_valid, L, color=PALETTE[0], linewidth=2.2,
+                   label=r"log-likelihood $\log p(X \mid \theta(s))$")
+    line_B = _line(ax, s_valid, B, color=PALETTE[1], linewidth=2.2, linestyle="--",
+                   label=r"lower bound $\mathcal{B}(q_{old}, \theta(s))$")
+    i1 = int(np.flatnonzero(s_valid == 1.0)[0])
+    marks = [
+        ax.axhline(y=loglik_old, color="0.5", linestyle=":", linewidth=1.0, zorder=1,
+                   label=r"level of $\log p(X \mid \theta_{old})$"),
+        ax.scatter(x=[0.0], y=[loglik_old], s=70, color="black", zorder=4,
+                   label=r"$s = 0$, $\theta_{old}$: the E-step makes the bound touch"),
+        ax.scatter(x=[1.0, 1.0], y=[B[i1], L[i1]], s=70, color=[PALETTE[1], PALETTE[0]],
+                   edgecolors="black", zorder=4,
+                   label=r"$s = 1$, $\theta_{new}$: the M-step's maximum of the bound"),
+    ]
+    # Far outside [0, 1] the bound can plunge by orders of magnitude; keep the step in view.
+    rise = max(L[i1] - loglik_old, 1e-9 * abs(loglik_old))
+    low, high = min(L.min(), B.min()), max(L.max(), B.max())
+    bottom = max(low, loglik_old - 0.6 * rise)
+    margin = 0.05 * (high - bottom)
+    ax.set_ylim(bottom=bottom - margin, top=high + margin)
+    ax.legend(loc="best", fontsize="medium", framealpha=0.9)
+    ax.grid(visible=True, alpha=0.3)
+    _finish(ax, r"$s$ on the path $\theta(s) = (1-s)\,\theta_{old} + s\,\theta_{new}$",
+            "log-likelihood and lower bound", title,
+            "One EM step: the bound touches the log-likelihood at s = 0 (E-step)\n"
+            "and is largest at s = 1 (M-step), so the log-likelihood cannot go down")
+    return LowerBoundArtists(line_L, line_B, marks)
+
+
+def plot_density_1d(x, params, ax=None, resp=None, bins=30, *, colors=None, title=None):
+    """1-D data as a histogram, with the mixture density and its weighted components on top.
+
+    p(x) = sum_j pi_j N(x | mu_j, sigma_j^2)      (the mixture, black)
+    pi_j N(x | mu_j, sigma_j^2)                   (component j, dashed, in colour j)
+
+    The curves are computed on a grid reaching 5 standard deviations past every component, so
+    that each integrates to its weight (and the mixture to 1); the view stops at 3.5.  With
+    resp, a rug of the points
+    below the histogram shows each point's soft assignment as a colour mix.
+
+    x: (n,) or (n, 1); params: a GMM with d = 1; resp: None or gamma (n, k).
+    Returns Density1DArtists(hist, mixture, components, rug).
+    """
+    x = as_float_array(x, "x")
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x must have shape (n,) or (n, 1) with n >= 1, but has shape {x.shape}")
+    check_finite(x, "x")
+    params = check_params(params)
+    if params.d != 1:
+        raise ValueError(f"params must be a 1-D mixture (d=1), but has d={params.d}")
+    if resp is not None:
+        resp = _resp_for(x[:, None], resp, params.k)
+    mu, sd, w = params.means[:, 0], np.sqrt(params.covariances[:, 0, 0]), params.weights
+    grid = np.linspace(min(x.min(), (mu - 5 * sd).min()), max(x.max(), (mu + 5 * sd).max()), 801)
+    weighted = w[:, None] * norm.pdf(grid[None, :], loc=mu[:, None], scale=sd[:, None])   # (k, m)
+    ax = _new_axes(ax, figsize=(8.4, 4.6))
+    _, _, hist = ax.hist(x=x, bins=bins, density=True, color="0.85", edgecolor="white",
+                         label="data (histogram)", zorder=1)
+    rgb = _rgb(colors, params.k)
+    mixture = _line(ax, grid, weighted.sum(axis=0), color="black", linewidth=2.4, zorder=2,
+                    label=r"mixture $p(x)$")
+    components = [
+        _line(ax, grid, weighted[j], color=tuple(rgb[j]), linewidth=1.8, linestyle="--",
+              zorder=3,
+              label=rf"$\pi_{{{j}}}\,\mathcal{{N}}(x \mid \mu_{{{j}}}, \sigma_{{{j}}}^2)$")
+        for j in range(params.k)
+    ]
+    rug = None
+    top = max(weighted.sum(axis=0).max(), max(b.get_height() for b in hist))
+    if resp is not None:
+        rug = ax.scatter(x=x, y=np.full(x.size, -0.06 * top), s=120, marker="|",
+                         c=responsibility_colors(resp, colors), linewidths=1.2, zorder=3)
+        ax.axhline(y=0.0, color="0.6", linewidth=0.8, zorder=1)
+        ax.set_ylim(bottom=-0.12 * top, top=1.05 * top)
+    else:
+        ax.set_ylim(bottom=0.0, top=1.05 * top)
+    view = 3.5 * sd                                   # the curves go on to 5 sd, off-view
+    ax.set_xlim(left=min(x.min(), (mu - view).min()), right=max(x.max(), (mu + view).max()))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
+    _finish(ax, "$x$", "density", title,
+            "The data (histogram), the mixture density and its weighted components"
+            + ("\nrug: each point coloured by its responsibilities" if resp is not None else ""))
+    return Density1DArtists(hist, mixture, components, rug)
+
+
+# ----------------------------------------------------------------------------------------
+# EM over time
+# ----------------------------------------------------------------------------------------
+def _draw_iteration(ax, X, params, n_std, s=14):
+    """Responsibilities under params as colours and params' ellipses; returns log p(X | params)."""
+    resp, loglik = e_step(X, params)
+    plot_responsibilities(X, resp, ax=ax, s=s, title="")
+    plot_ellipses(params, ax=ax, n_std=n_std, linewidth=1.6, title="")
+    return loglik
+
+
+def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), title=None):
+    """A grid of panels showing EM at chosen iterations (in the spirit of Bishop's Fig. 9.8).
+
+    Panel t: the data coloured by the responsibilities under theta_t (e_step) and theta_t's
+    1- and 2-sigma ellipses, titled "t = ..." with the log-likelihood.  All panels share the
+    same axis limits (the data's, widened for the ellipses up to 30% of the data's extent).
+
+    X: (n, 2); history: the tuple theta_0 .. theta_T (FitResult.history; a FitResult fitted
+    with keep_history=True works too); iterations: the t to show (negative counts from the
+    end); axes: None (a new figure, ncols panels per row) or at least len(iterations) Axes.
+    Returns the array of the len(iterations) Axes drawn into.
+    """
+    X = _points_2d(X)
+    history = _history(history)
+    ts = [_iteration(t, history) for t in np.atleast_1d(iterations).tolist()]
+    if not ts:
+        raise ValueError("iterations is empty: give at least one t")
+    for t in ts:
+        _params_2d(history[t], f"history[{t}]")
+    n_std = _n_stds(n_std)
+    xlim, ylim = _view_limits(X, [history[t] for t in ts], max(n_std))
+    created = axes is None
+    if created:
+        check_number(ncols, "ncols", minimum=1, integer=True)
+        ncols = min(ncols, len(ts))
+        nrows = math.ceil(len(ts) / ncols)
+        panel_h = 3.0 * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.95    # equal aspect + titles
+        fig, grid = plt.subplots(nrows=nrows, ncols=ncols,
+                                 figsize=(3.4 * ncols, panel_h * nrows + 0.5),
+                                 sharex=True, sharey=True, squeeze=False, layout="constrained")
+        for spare in grid.ravel()[len(ts):]:
+            spare.remove()
+        axes = grid.ravel()[: len(ts)]
+    else:
+        axes = np.asarray(axes, dtype=object).ravel()
+        if axes.size < len(ts):
+            raise ValueError(f"axes has {axes.size} Axes but {len(ts)} iterations were asked for")
+        axes = axes[: len(ts)]
+        fig = axes[0].figure
+    for ax, t in zip(axes, ts):
+        loglik = _draw_iteration(ax, X, history[t], n_std, s=8)
+        ax.set_title(f"t = {t}\nlog-likelihood {loglik:.1f}")
+        ax.set_xlim(left=xlim[0], right=xlim[1])
+        ax.set_ylim(bottom=ylim[0], top=ylim[1])
+        ax.set_aspect(aspect="equal", adjustable="box")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+    if created:
+        for ax in axes:
+            ax.label_outer()
+        for i, ax in enumerate(axes):
+            if i // ncols < nrows - 1 and i + ncols >= len(ts):   # empty slot below: show x-axis
+                ax.xaxis.set_tick_params(labelbottom=True)
+                ax.set_xlabel("$x_1$")
+        fig.suptitle(title if title is not None else
+                     f"EM at iterations t = {', '.join(map(str, ts))}: responsibilities as colour "
+                     f"mix, {_sigma_text(n_std)} ellipses")
+    return axes
+
+
+def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
+                title="EM on the seed data: iteration {t}, log-likelihood {loglik:.2f}",
+                figsize=(6.0, 5.4), dpi=80):
+    """Write an animated GIF of an EM fit, one frame per iteration t = 0 .. T.
+
+    Frame t: the data coloured by the responsibilities under theta_t and theta_t's ellipses,
+    with a fixed view (the data, widened for the ellipses) so that only EM moves.  A file, so
+    that static notebook viewers show the animation too.
+
+    X: (n, 2); history: theta_0 .. theta_T (or a FitResult with history); path: the .gif file
+    to write (its folder is created); title: a format string with fields {t}, {T} and {loglik}.
+    Returns the Path written.
+    """
+    X = _points_2d(X)
+    history = _history(history)
+    for t, params in enumerate(history):
+        _params_2d(params, f"history[{t}]")
+    n_std = _n_stds(n_std)
+    check_number(fps, "fps", minimum=0, strict=True)
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ValueError(f"path must name a .gif file, got {str(path)!r}")
+    if not animation.PillowWriter.isAvailable():
+        raise RuntimeError(
+            "writing a GIF needs Pillow (a matplotlib dependency): pip install pillow"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    T = len(history) - 1
+    xlim, ylim = _view_limits(X, history, max(n_std))
+    fig, ax = plt.subplots(figsize=figsize)
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.1, top=0.92)   # fixed: frames do not jump
+
+    def draw(t):
+        ax.clear()
+        loglik = _draw_iteration(ax, X, history[t], n_std)
+        ax.set_title(title.format(t=t, T=T, loglik=loglik))
+        ax.set_xlim(left=xlim[0], right=xlim[1])
+        ax.set_ylim(bottom=ylim[0], top=ylim[1])
+        ax.set_aspect(aspect="equal", adjustable="box")
+        return []
+
+    try:
+        anim = animation.FuncAnimation(fig=fig, func=draw, frames=len(history), interval=1000 / fps,
+                                       repeat=False, cache_frame_data=False)
+        anim.save(filename=str(path), writer=animation.PillowWriter(fps=fps), dpi=dpi)
+    finally:
+        plt.close(fig)
+    return path
+
+
+#: Another name for animate_fit.
+plot_em_animation = animate_fit

@@ -1,0 +1,417 @@
+"""Tests for emlib.plotting and emlib.geometry.
+
+Expected numbers come from independent computations: ellipses from a covariance built out of a
+known rotation and known standard deviations, masses from the chi-squared closed form and from
+sampling, densities and log-likelihoods from scipy.stats, responsibilities from
+scipy.stats.multivariate_normal.
+"""
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.container import Container  # noqa: E402
+from matplotlib.patches import Ellipse  # noqa: E402
+from scipy.special import erf  # noqa: E402
+from scipy.stats import chi2, multivariate_normal  # noqa: E402
+
+import emlib  # noqa: E402
+from emlib import GMM  # noqa: E402
+from emlib import plotting as P  # noqa: E402
+from emlib.data import seed_data, seed_initial_params, seed_true_params  # noqa: E402
+from emlib.geometry import (  # noqa: E402
+    ellipse_geometry, ellipse_mass, interpolate_params, params_path,
+)
+
+OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def seed():
+    X, labels = seed_data()
+    result = emlib.fit(X, seed_initial_params(), keep_history=True)
+    return X, labels, result
+
+
+def rotated_cov(angle_deg, sd1, sd2):
+    """Sigma = R diag(sd1^2, sd2^2) R^T: standard deviation sd1 along angle_deg, sd2 across it."""
+    a = np.radians(angle_deg)
+    R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    return R @ np.diag([sd1**2, sd2**2]) @ R.T
+
+
+def scipy_loglik(X, params):
+    dens = sum(w * multivariate_normal(mean=m, cov=c).pdf(X)
+               for w, m, c in zip(params.weights, params.means, params.covariances))
+    return np.log(dens).sum()
+
+
+def scipy_resp(X, params):
+    joint = np.column_stack([w * multivariate_normal(mean=m, cov=c).pdf(X)
+                             for w, m, c in zip(params.weights, params.means, params.covariances)])
+    return joint / joint.sum(axis=1, keepdims=True)
+
+
+def angle_gap(a, b):
+    """Distance between two axis directions in degrees (a direction and its opposite agree)."""
+    d = abs(a - b) % 180.0
+    return min(d, 180.0 - d)
+
+
+# ----------------------------------------------------------------------------------------
+# Geometry
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("angle", [0.0, 30.0, 90.0, 120.0, 179.0, -45.0])
+@pytest.mark.parametrize("n_std", [1, 2, 2.5])
+def test_ellipse_geometry_recovers_known_rotation_and_standard_deviations(angle, n_std):
+    width, height, got_angle = ellipse_geometry(rotated_cov(angle, 3.0, 0.5), n_std)
+    assert width == pytest.approx(2 * n_std * 3.0, rel=1e-12)     # standard deviations...
+    assert height == pytest.approx(2 * n_std * 0.5, rel=1e-12)    # ...not variances (9, 0.25)
+    assert 0.0 <= got_angle < 180.0
+    assert angle_gap(got_angle, angle) < 1e-9
+    assert got_angle == pytest.approx(angle % 180.0, abs=1e-9)
+
+
+def test_ellipse_geometry_of_an_isotropic_covariance_is_a_circle():
+    width, height, _ = ellipse_geometry(4.0 * np.eye(2), 1)
+    assert width == pytest.approx(4.0) and height == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("cov, n_std", [
+    (np.eye(3), 1),                          # not 2x2
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), 1),  # indefinite
+    (np.array([[1.0, 0.5], [0.0, 1.0]]), 1),  # not symmetric
+    (np.eye(2), 0),                          # n_std must be positive
+])
+def test_ellipse_geometry_refuses_bad_input(cov, n_std):
+    with pytest.raises(ValueError):
+        ellipse_geometry(cov, n_std)
+
+
+def test_ellipse_mass_matches_closed_forms():
+    r = np.array([0.5, 1.0, 2.0, 3.0])
+    np.testing.assert_allclose(ellipse_mass(r, d=2), 1 - np.exp(-r**2 / 2), rtol=1e-12)
+    np.testing.assert_allclose(ellipse_mass(r, d=1), erf(r / np.sqrt(2)), rtol=1e-12)
+    assert ellipse_mass(1) == pytest.approx(0.3935, abs=1e-4)
+    assert ellipse_mass(2) == pytest.approx(0.8647, abs=1e-4)
+    assert P.ellipse_mass is ellipse_mass and P.ellipse_geometry is ellipse_geometry
+
+
+def test_drawn_ellipses_hold_the_chi2_mass_of_a_stretched_rotated_gaussian():
+    mean, cov = np.array([1.0, -2.0]), rotated_cov(35.0, 3.0, 0.5)
+    params = GMM([1.0], [mean], [cov])
+    drawn = P.plot_ellipses(params, n_std=(1, 2))
+    rng = np.random.default_rng(20240611)
+    points = mean + rng.standard_normal((200_000, 2)) @ np.linalg.cholesky(cov).T
+    diff = points - mean
+    mahalanobis2 = np.einsum("ni,ij,nj->n", diff, np.linalg.inv(cov), diff)
+    for patch, r in zip(drawn.ellipses, (1, 2)):
+        assert isinstance(patch, Ellipse)
+        # the patch is the unit circle under its patch transform (scale, rotate, translate):
+        # map the points back and test |u| <= 1 (exact, unlike the Bezier outline)
+        u = patch.get_patch_transform().inverted().transform(points)
+        inside = np.hypot(u[:, 0], u[:, 1]) <= 1
+        assert inside.mean() == pytest.approx(chi2.cdf(r**2, df=2), abs=0.005)
+        # point by point it is the ellipse (x - mu)^T Sigma^-1 (x - mu) <= r^2
+        np.testing.assert_array_equal(inside, mahalanobis2 <= r**2)
+    # matplotlib's own test, on the drawn outline in display coordinates, agrees on a subsample
+    # (it approximates the outline's Bezier curves, hence not exactly)
+    patch = drawn.ellipses[0]
+    sub = points[:2000]
+    via_display = np.array([patch.contains_point(p, radius=0)
+                            for p in patch.axes.transData.transform(sub)])
+    assert (via_display == (mahalanobis2[:2000] <= 1)).mean() > 0.99
+
+
+def test_interpolate_params_is_the_straight_line_and_params_path_skips_invalid_points():
+    old = GMM([0.9, 0.1], [[0.0, 0.0], [1.0, 1.0]], [np.eye(2), 2 * np.eye(2)])
+    new = GMM([0.5, 0.5], [[2.0, 0.0], [1.0, 3.0]], [3 * np.eye(2), np.eye(2)])
+    mid = interpolate_params(old, new, 0.5)
+    np.testing.assert_allclose(mid.weights, [0.7, 0.3])
+    np.testing.assert_allclose(mid.means, [[1.0, 0.0], [1.0, 2.0]])
+    np.testing.assert_allclose(mid.covariances, [2 * np.eye(2), 1.5 * np.eye(2)])
+    # weight 1 is 0.1 + 0.4 s > 0 only for s > -0.25; covariance 1 is 2 - s > 0 for s < 2
+    s_valid, path = params_path(old, new, [-0.5, -0.25, -0.2, 0.0, 1.0, 1.9, 2.0, 2.5])
+    np.testing.assert_array_equal(s_valid, [-0.2, 0.0, 1.0, 1.9])
+    assert len(path) == 4
+
+
+# ----------------------------------------------------------------------------------------
+# Colours
+# ----------------------------------------------------------------------------------------
+def test_palette_is_okabe_ito_and_component_colors_cycle():
+    assert set(P.PALETTE) == OKABE_ITO and len(P.PALETTE) == 8
+    assert P.component_colors(3) == list(P.PALETTE[:3])
+    assert P.component_colors(10)[8:] == list(P.PALETTE[:2])
+
+
+def test_responsibility_colours_mix_the_palette():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 1.0]])
+    resp = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0], [0.2, 0.3, 0.5]])
+    points = P.plot_responsibilities(X, resp)
+    rgb = points.get_facecolors()[:, :3]
+    c = [np.array(to_rgb(h)) for h in P.PALETTE[:3]]
+    np.testing.assert_array_equal(rgb[0], c[0])
+    np.testing.assert_allclose(rgb[1], (c[0] + c[1]) / 2, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(rgb[2], c[2])
+    np.testing.assert_allclose(rgb[3], 0.2 * c[0] + 0.3 * c[1] + 0.5 * c[2], rtol=0, atol=1e-15)
+
+
+def test_point_size_grows_with_certainty():
+    X = np.zeros((3, 2))
+    resp = np.array([[1 / 3, 1 / 3, 1 / 3], [0.6, 0.2, 0.2], [0.0, 1.0, 0.0]])
+    sizes = P.plot_responsibilities(X, resp, size_by_certainty=True, s=20).get_sizes()
+    np.testing.assert_allclose(sizes, [0.2 * 20, 20 * (0.2 + 1.8 * 0.4), 2 * 20])
+
+
+def test_plot_data_colours_by_label_and_grey_without(seed):
+    X, labels, _ = seed
+    coloured = P.plot_data(X, labels).get_facecolors()[:, :3]
+    for j in range(3):
+        expected = np.tile(to_rgb(P.PALETTE[j]), ((labels == j).sum(), 1))
+        np.testing.assert_array_equal(coloured[labels == j], expected)
+    grey = P.plot_data(X).get_facecolors()[:, :3]
+    np.testing.assert_array_equal(grey, [to_rgb(P.DATA_GREY)])
+
+
+# ----------------------------------------------------------------------------------------
+# Every function: artists, labels, titles
+# ----------------------------------------------------------------------------------------
+def _density_1d():
+    x = np.array([-2.1, -1.5, -0.3, 0.2, 2.4, 3.1, 2.9])
+    params = GMM([0.6, 0.4], [[-1.0], [2.5]], [[[1.0]], [[0.5]]])
+    return P.plot_density_1d(x, params, resp=emlib.e_step(x[:, None], params)[0])
+
+
+BUILDERS = {
+    "plot_data": lambda X, y, r: P.plot_data(X, y),
+    "plot_responsibilities": lambda X, y, r: P.plot_responsibilities(X, r.responsibilities),
+    "plot_ellipses": lambda X, y, r: P.plot_ellipses(r.params),
+    "plot_true_vs_fitted": lambda X, y, r: P.plot_true_vs_fitted(X, seed_true_params(), r.params,
+                                                                 labels=y),
+    "plot_log_likelihood": lambda X, y, r: P.plot_log_likelihood(r.log_likelihoods, mark=2),
+    "plot_snapshots": lambda X, y, r: P.plot_snapshots(X, r.history, [0, 1]),
+    "plot_lower_bound": lambda X, y, r: P.plot_lower_bound(X, r.history[1], r.history[2],
+                                                           s=np.linspace(-0.5, 1.5, 9)),
+    "plot_density_1d": lambda X, y, r: _density_1d(),
+}
+
+
+def _artists_and_axes(result):
+    """The artists a function returned and the Axes they live in."""
+    if isinstance(result, plt.Axes):
+        return [result], [result]
+    if isinstance(result, np.ndarray):
+        return list(result), list(result)
+    items = [result] if isinstance(result, Artist) else [
+        a for item in result if item is not None
+        for a in (list(item) if isinstance(item, (list, Container)) else [item])]
+    return items, list({id(a.axes): a.axes for a in items}.values())
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_plot_returns_artists_with_axis_labels_and_a_title(seed, name):
+    X, labels, result = seed
+    artists, axes = _artists_and_axes(BUILDERS[name](X, labels, result))
+    assert artists and all(isinstance(a, (Artist, plt.Axes)) for a in artists)
+    for ax in axes:
+        assert ax.get_title().strip(), f"{name}: no title"
+    labelled = [ax for ax in axes if ax.get_xlabel().strip() and ax.get_ylabel().strip()]
+    assert labelled, f"{name}: no axis labels"
+
+
+def test_title_override_and_layering_keep_the_first_title(seed):
+    X, labels, result = seed
+    points = P.plot_data(X, labels, title="My data")
+    P.plot_ellipses(result.params, ax=points.axes)
+    assert points.axes.get_title() == "My data"
+    P.plot_ellipses(result.params, ax=points.axes, title="Now with ellipses")
+    assert points.axes.get_title() == "Now with ellipses"
+
+
+def test_two_dimensional_pictures_have_equal_aspect(seed):
+    X, labels, result = seed
+    assert P.plot_data(X, labels).axes.get_aspect() == 1.0
+    assert P.plot_ellipses(result.params).means.axes.get_aspect() == 1.0
+
+
+def test_plots_refuse_data_of_the_wrong_dimension(seed):
+    X, _, result = seed
+    with pytest.raises(ValueError, match="d=2"):
+        P.plot_data(np.column_stack([X, X[:, 0]]))
+    with pytest.raises(ValueError, match="d=2"):
+        P.plot_ellipses(GMM([1.0], [[0.0]], [[[1.0]]]))
+    with pytest.raises(ValueError, match=r"shape \(n,\) or \(n, 1\)"):
+        P.plot_density_1d(X, GMM([1.0], [[0.0]], [[[1.0]]]))
+    with pytest.raises(ValueError, match="d=1"):
+        P.plot_density_1d(X[:, 0], result.params)
+
+
+# ----------------------------------------------------------------------------------------
+# Curves
+# ----------------------------------------------------------------------------------------
+def test_log_likelihood_curve_shows_the_given_values(seed):
+    _, _, result = seed
+    values = result.log_likelihoods
+    drawn = P.plot_log_likelihood(values, mark=3)
+    np.testing.assert_array_equal(drawn.line.get_ydata(), values)
+    np.testing.assert_array_equal(drawn.line.get_xdata(), np.arange(values.size))
+    np.testing.assert_array_equal(drawn.mark_point.get_offsets(), [[3, values[3]]])
+    assert drawn.mark_line.get_xdata()[0] == 3
+    assert drawn.line.axes.get_xlabel() == "iteration $t$"
+    assert "log p(X" in drawn.line.axes.get_ylabel()
+
+    per_point = P.plot_log_likelihood(values, per_point_n=300, start=1)
+    np.testing.assert_allclose(per_point.line.get_ydata(), values[1:] / 300, rtol=1e-15)
+    np.testing.assert_array_equal(per_point.line.get_xdata(), np.arange(1, values.size))
+    assert per_point.mark_line is None
+    with pytest.raises(ValueError):
+        P.plot_log_likelihood(values, mark=values.size)
+    # it draws what it is given, even a curve that goes down (a bug elsewhere to be seen)
+    bumpy = np.array([-10.0, -5.0, -7.0, -3.5])
+    np.testing.assert_array_equal(P.plot_log_likelihood(bumpy).line.get_ydata(), bumpy)
+
+
+def test_lower_bound_touches_at_zero_stays_below_and_peaks_at_the_m_step(seed):
+    X, _, result = seed
+    old, new = result.history[2], result.history[3]
+    drawn = P.plot_lower_bound(X, old, new, s=np.linspace(-0.5, 1.5, 21))   # 21: keep it fast
+    s, L = drawn.log_likelihood.get_xdata(), drawn.log_likelihood.get_ydata()
+    np.testing.assert_array_equal(drawn.bound.get_xdata(), s)
+    B = drawn.bound.get_ydata()
+    i0, i1 = np.flatnonzero(s == 0.0)[0], np.flatnonzero(s == 1.0)[0]
+    assert s.min() < 0 and s.max() > 1
+    # independent values: scipy's densities at theta_old, theta_new and halfway
+    assert L[i0] == pytest.approx(scipy_loglik(X, old), rel=1e-10)
+    assert L[i1] == pytest.approx(scipy_loglik(X, new), rel=1e-10)
+    half = GMM((old.weights + new.weights) / 2, (old.means + new.means) / 2,
+               (old.covariances + new.covariances) / 2)
+    i_half = np.flatnonzero(np.isclose(s, 0.5, rtol=0, atol=1e-12))[0]
+    assert L[i_half] == pytest.approx(scipy_loglik(X, half), rel=1e-10)
+    # the bound at theta_new by hand: sum q (log pi + log N) - sum q log q, q from theta_old
+    q = scipy_resp(X, old)
+    log_joint = np.column_stack([np.log(w) + multivariate_normal(mean=m, cov=c).logpdf(X)
+                                 for w, m, c in zip(new.weights, new.means, new.covariances)])
+    assert B[i1] == pytest.approx(np.sum(q * log_joint) - np.sum(q * np.log(q)), rel=1e-9)
+
+    assert abs(L[i0] - B[i0]) <= 1e-9                 # they touch at s = 0
+    assert np.all(B <= L + 1e-9)                      # the bound is below everywhere
+    assert np.argmax(B) == i1                         # the M-step maximises the bound
+    assert L[i1] >= B[i1] >= L[i0]
+    assert B[i1] > L[i0] + 1                          # a real step, not a flat line
+
+
+def test_lower_bound_adds_zero_and_one_and_skips_invalid_mixtures():
+    X = np.array([[0.0, 0.0], [0.3, -0.2], [1.0, 1.2], [1.1, 0.8], [-0.4, 0.1]])
+    old = GMM([0.9, 0.1], [[0.0, 0.0], [1.0, 1.0]], [np.eye(2), 2 * np.eye(2)])
+    new = emlib.m_step(X, emlib.e_step(X, old)[0])
+    drawn = P.plot_lower_bound(X, old, new, s=np.linspace(-0.5, 1.5, 10))
+    s = drawn.log_likelihood.get_xdata()
+    assert 0.0 in s and 1.0 in s
+    for s_i in s:                                    # every drawn s is a valid mixture
+        interpolate_params(old, new, float(s_i))
+    B, L = drawn.bound.get_ydata(), drawn.log_likelihood.get_ydata()
+    assert np.all(B <= L + 1e-9)
+
+
+def test_density_1d_curves_integrate_to_their_weights_and_match_scipy():
+    x = np.array([-2.0, -1.2, -0.8, 0.1, 2.2, 2.9, 3.4, 2.6])
+    w, mu, sd = np.array([0.3, 0.5, 0.2]), np.array([-1.0, 0.5, 3.0]), np.array([0.7, 1.5, 0.4])
+    params = GMM(w, mu[:, None], (sd**2)[:, None, None])
+    for xs in (x, x[:, None]):
+        drawn = P.plot_density_1d(xs, params)
+        grid, mixture = drawn.mixture.get_xdata(), drawn.mixture.get_ydata()
+        assert np.trapezoid(mixture, grid) == pytest.approx(1.0, abs=1e-4)
+        by_hand = w[:, None] * np.exp(-(grid - mu[:, None])**2 / (2 * sd[:, None]**2)) / (
+            np.sqrt(2 * np.pi) * sd[:, None])
+        np.testing.assert_allclose(mixture, by_hand.sum(axis=0), rtol=1e-12, atol=1e-300)
+        for j, line in enumerate(drawn.components):
+            np.testing.assert_allclose(line.get_ydata(), by_hand[j], rtol=1e-12, atol=1e-300)
+            assert np.trapezoid(line.get_ydata(), line.get_xdata()) == pytest.approx(w[j], abs=1e-4)
+            assert to_rgb(line.get_color()) == to_rgb(P.PALETTE[j])
+        heights = np.array([b.get_height() for b in drawn.hist])
+        widths = np.array([b.get_width() for b in drawn.hist])
+        assert np.sum(heights * widths) == pytest.approx(1.0)       # density=True
+        assert drawn.rug is None
+
+
+def test_density_1d_rug_is_coloured_by_responsibilities():
+    x = np.array([-2.0, 0.0, 2.0])
+    params = GMM([0.5, 0.5], [[-2.0], [2.0]], [[[1.0]], [[1.0]]])
+    resp = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+    rug = P.plot_density_1d(x, params, resp=resp).rug
+    c0, c1 = np.array(to_rgb(P.PALETTE[0])), np.array(to_rgb(P.PALETTE[1]))
+    np.testing.assert_allclose(rug.get_edgecolors()[:, :3], [c0, (c0 + c1) / 2, c1], atol=1e-15)
+
+
+# ----------------------------------------------------------------------------------------
+# EM over time
+# ----------------------------------------------------------------------------------------
+def test_snapshots_draw_one_panel_per_iteration_with_its_responsibilities(seed):
+    X, _, result = seed
+    T = len(result.history) - 1
+    axes = P.plot_snapshots(X, result.history, [0, 1, 4, -1], ncols=3)
+    assert len(axes) == 4
+    assert len(axes[0].figure.axes) == 4                  # the spare grid slots are removed
+    assert axes[0].figure.get_suptitle()
+    for ax, t in zip(axes, [0, 1, 4, T]):
+        assert ax.get_title().startswith(f"t = {t}\n")
+        points = ax.collections[0]
+        expected = scipy_resp(X, result.history[t]) @ np.array([to_rgb(c) for c in P.PALETTE[:3]])
+        np.testing.assert_allclose(points.get_facecolors()[:, :3], expected, atol=1e-9)
+        assert len(ax.patches) == 3 * 2                     # 1- and 2-sigma ellipse per component
+    # a FitResult works as the history, and given axes are used
+    fig, given = plt.subplots(ncols=2)
+    drawn = P.plot_snapshots(X, result, [2, 3], axes=given)
+    assert list(drawn) == list(given)
+    assert given[1].get_title().startswith("t = 3")
+
+
+def test_animation_writes_one_gif_frame_per_iteration(seed, tmp_path):
+    from PIL import Image
+
+    X, _, _ = seed
+    result = emlib.fit(X, seed_initial_params(), max_iter=4, tol=0, keep_history=True)
+    assert len(result.history) == 5
+    path = P.animate_fit(X, result.history, tmp_path / "em.gif", fps=5, dpi=40)
+    assert path == tmp_path / "em.gif"
+    with Image.open(path) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == 5
+        assert gif.info["duration"] == pytest.approx(200, abs=10)
+    assert plt.get_fignums() == []                         # its figure was closed
+    assert P.plot_em_animation is P.animate_fit
+
+
+def test_maths_modules_do_not_import_matplotlib():
+    code = ("import sys, emlib, emlib.geometry, emlib.data, emlib.em, emlib.gmm, emlib.init; "
+            "print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_plot_criteria_draws_both_curves_and_marks_the_chosen_k():
+    from emlib.selection import Selection
+
+    ks = np.array([1, 2, 3, 4])
+    bic, aic = np.array([10.0, 6.0, 4.0, 5.0]), np.array([9.0, 5.0, 3.5, 3.0])
+    selection = Selection(ks=ks, fits=(None,) * 4, bic=bic, aic=aic, criterion="bic", best_k=3)
+    line_bic, line_aic, mark = P.plot_criteria(selection)
+    np.testing.assert_array_equal(line_bic.get_ydata(), bic)
+    np.testing.assert_array_equal(line_aic.get_ydata(), aic)
+    np.testing.assert_array_equal(mark.get_offsets(), [[3, 4.0]])
+    ax = line_bic.axes
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
