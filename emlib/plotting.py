@@ -623,7 +623,8 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
         check_number(ncols, "ncols", minimum=1, integer=True)
         ncols = min(ncols, len(ts))
         nrows = math.ceil(len(ts) / ncols)
-        panel_h = 3.0 * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.95    # equal aspect + titles
+        # equal aspect + titles; rounded so that the figure size nbval reads is the same everywhere
+        panel_h = round(3.0 * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.95, 1)
         fig, grid = plt.subplots(nrows=nrows, ncols=ncols,
                                  figsize=(3.4 * ncols, panel_h * nrows + 0.5),
                                  sharex=True, sharey=True, squeeze=False, layout="constrained")
