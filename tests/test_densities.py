@@ -15,7 +15,8 @@ from emlib import GMM
 
 def rotated_cov(d, rng, scale, stretch):
     """Q diag(s) Q^T with s = scale * 10**U(-stretch, stretch): rotated, stretched, scaled."""
-    Q = ortho_group.rvs(d, random_state=rng).reshape(d, d)
+    # (scipy < 1.11 refuses d = 1, where the only rotations are +-1)
+    Q = ortho_group.rvs(d, random_state=rng).reshape(d, d) if d > 1 else np.ones((1, 1))
     s = scale * 10.0 ** rng.uniform(-stretch, stretch, d)
     cov = (Q * s) @ Q.T
     return 0.5 * (cov + cov.T)                      # exactly symmetric
