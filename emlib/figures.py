@@ -1,0 +1,421 @@
+"""Every figure of the series, regenerated from code.
+
+    python -m emlib.figures [OUTDIR]                 (or: make figures)
+    python -m emlib.figures [OUTDIR] --only NAME ... (just those: figure names or em_animation)
+
+writes into OUTDIR (default: the repository's figures/ folder) every figure of FIGURES as a PNG
+(150 dpi, for slides) and an SVG (for print), the animated GIF em_animation.gif (EM converging
+on the seed data) and README.md, the index of them all.
+
+    FIGURES                    the registry: name -> draw(fig), each with .figsize, .shows, .notebooks
+    render(name)               the matplotlib Figure of one registry figure
+    save_figure(name, outdir)  its PNG and SVG; returns the two paths
+    save_animation(outdir)     em_animation.gif
+    generate(outdir)           everything above, and README.md
+    expected_files()           the names of every file generate() writes
+
+Reproducible: the same code on the same machine writes byte-identical files.  Every figure is
+drawn under one fixed style (matplotlib's defaults plus FIXED_RC, whatever the user's
+matplotlibrc or style says) on a Figure that pyplot does not manage, rendered by Agg; the PNG
+carries no software version, the SVG no date, no creator and ids from a fixed salt; the GIF
+(Pillow) holds no timestamp.  Across machines, font rendering may differ by a few pixels, which
+is why the tests compare PNGs with a tolerance.
+"""
+import argparse
+import functools
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from . import data, plotting
+from .em import e_step, fit, m_step
+from .geometry import ellipse_mass
+from .gmm import GMM
+
+__all__ = [
+    "FIGURES", "FIXED_RC", "DEFAULT_OUTDIR", "ANIMATION_STEM", "ANIMATION_NAME", "ANIMATION_ITERATIONS",
+    "fixed_style", "render", "save_figure", "save_animation", "generate", "expected_files",
+    "readme_text", "main",
+]
+
+#: Where `python -m emlib.figures` writes by default: the repository's figures/ folder.
+DEFAULT_OUTDIR = Path(__file__).resolve().parents[1] / "figures"
+#: Resolution of the PNGs (the SVGs are vector graphics).
+PNG_DPI = 150
+#: The style every figure is drawn in, on top of matplotlib's defaults.
+FIXED_RC = {
+    "font.family": "DejaVu Sans",          # shipped with matplotlib: the same glyphs everywhere
+    "font.size": 10.0,
+    "mathtext.fontset": "dejavusans",
+    "figure.dpi": 100.0,
+    "savefig.dpi": PNG_DPI,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "path",                # text as paths: no font needed to print the SVG
+    "svg.hashsalt": "emlib-figures",       # fixed ids in the SVG instead of random ones
+}
+PNG_METADATA = {"Software": None}                      # no matplotlib version in the file
+SVG_METADATA = {"Date": None, "Creator": None}         # no date, no version
+#: The animation: EM from the seed's start, ANIMATION_ITERATIONS iterations (tol=0), fps frames/s.
+ANIMATION_STEM = "em_animation"
+ANIMATION_NAME = ANIMATION_STEM + ".gif"
+ANIMATION_ITERATIONS = 20
+ANIMATION_FPS = 3
+ANIMATION_DPI = 96                                     # 576 x 518 pixels, about 0.5 MB
+#: How the index names the repository's own README.md (which shows the animation).
+REPO_README = "the repository's README"
+
+
+@contextmanager
+def fixed_style():
+    """Draw under matplotlib's defaults plus FIXED_RC; the caller's settings come back afterwards."""
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()            # drops the user's matplotlibrc and style (not the backend)
+        matplotlib.rcParams.update(FIXED_RC)
+        yield
+
+
+# ----------------------------------------------------------------------------------------
+# The data and fits the figures show (computed once per process)
+# ----------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def _seed():
+    """X, labels, the true mixture and the seed's start theta_0."""
+    X, labels = data.seed_data()
+    return X, labels, data.seed_true_params(), data.seed_initial_params()
+
+
+@functools.lru_cache(maxsize=None)
+def _seed_run():
+    """EM from the seed's start for exactly 30 iterations (tol=0), with its history."""
+    X, _, _, theta0 = _seed()
+    return fit(X, theta0, max_iter=30, tol=0, keep_history=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _seed_converged():
+    """EM from the seed's start with the default stopping rule (as the notebooks run it)."""
+    X, _, _, theta0 = _seed()
+    return fit(X, theta0)
+
+
+# ----------------------------------------------------------------------------------------
+# The registry
+# ----------------------------------------------------------------------------------------
+#: name -> draw(fig): draws the figure into an empty matplotlib Figure.  Each function also
+#: carries .figsize (inches), .shows (one line for the index) and .notebooks (where it is used).
+FIGURES = {}
+
+
+def _figure(name, *, figsize, shows, notebooks):
+    def register(draw):
+        draw.figure_name, draw.figsize, draw.shows, draw.notebooks = name, figsize, shows, notebooks
+        FIGURES[name] = draw
+        return draw
+    return register
+
+
+def _component_legend(ax, params, title, **legend_kwargs):
+    """A legend naming each component by its colour and mean."""
+    handles = [
+        Line2D(xdata=[], ydata=[], linestyle="none", marker="o", markersize=7,
+               markerfacecolor=color, markeredgecolor="white",
+               label=f"component {j}: mean ({params.means[j, 0]:g}, {params.means[j, 1]:g})")
+        for j, color in enumerate(plotting.component_colors(params.k))
+    ]
+    return ax.legend(handles=handles, title=title, **legend_kwargs)
+
+
+@_figure("seed_data_true_components", figsize=(8.6, 5.4), notebooks=("01_data_generation",),
+         shows="the seed's 300 points coloured by the component that drew them, with the true "
+               "components' 1σ and 2σ ellipses")
+def seed_data_true_components(fig):
+    X, labels, true, _ = _seed()
+    ax = fig.add_subplot()
+    plotting.plot_data(X, labels=labels, ax=ax,
+                       title="The seed's data: 100 points from each of three Gaussians,\n"
+                             "coloured by the component that drew them; true 1σ and 2σ ellipses dashed")
+    plotting.plot_ellipses(true, ax=ax, n_std=(1, 2), linestyle="--")
+    _component_legend(ax, true, title="true components (Σ = I)", loc="upper left",
+                      bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
+
+
+@_figure("seed_fit_vs_truth", figsize=(8.6, 5.4), notebooks=("00_the_seed_script",),
+         shows="the true mixture (dashed) against the mixture EM fits from the seed's start (solid)")
+def seed_fit_vs_truth(fig):
+    X, labels, true, _ = _seed()
+    ax = fig.add_subplot()
+    plotting.plot_true_vs_fitted(
+        X, true, _seed_converged().params, ax=ax, labels=labels,
+        title="EM from the seed's start (solid) recovers the true components (dashed)")
+
+
+@_figure("e_step_responsibilities", figsize=(11.0, 4.9), notebooks=("02_e_step",),
+         shows="soft assignments as colour mixes, at the seed's start θ₀ and after EM converged")
+def e_step_responsibilities(fig):
+    X, _, _, theta0 = _seed()
+    axes = fig.subplots(ncols=2)
+    for ax, params, when in zip(axes, [theta0, _seed_converged().params],
+                                [r"at the seed's start $\theta_0$", "after EM converged"]):
+        resp, _ = e_step(X, params)
+        plotting.plot_responsibilities(X, resp, ax=ax, title=f"Responsibilities {when}")
+        plotting.plot_ellipses(params, ax=ax, n_std=(1, 2))
+    fig.suptitle(t="The E-step: each point coloured by its responsibilities "
+                   r"$\gamma_{ij}$ (a mix of the component colours), with 1σ and 2σ ellipses")
+
+
+@_figure("m_step_one_iteration", figsize=(8.6, 5.6), notebooks=("03_m_step",),
+         shows="one M-step: the components move from θ₀ (dashed) to θ₁ (solid), over the "
+               "responsibilities under θ₀")
+def m_step_one_iteration(fig):
+    X, _, _, theta0 = _seed()
+    resp, _ = e_step(X, theta0)
+    theta1 = m_step(X, resp)
+    ax = fig.add_subplot()
+    plotting.plot_responsibilities(
+        X, resp, ax=ax,
+        title=r"One EM iteration: the M-step moves $\theta_0$ (dashed, 1σ) to $\theta_1$ (solid, 1σ and 2σ)"
+              "\nusing the responsibilities under $\\theta_0$ (colour)")
+    plotting.plot_ellipses(theta0, ax=ax, n_std=(1,), linestyle="--", linewidth=1.6, mean_marker="P")
+    plotting.plot_ellipses(theta1, ax=ax, n_std=(1, 2))
+    for old, new, color in zip(theta0.means, theta1.means, plotting.component_colors(theta0.k)):
+        ax.annotate(text="", xy=tuple(new), xytext=tuple(old), zorder=5,
+                    arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.8,
+                                "shrinkA": 6, "shrinkB": 6})
+    handles = [
+        Line2D(xdata=[], ydata=[], color="0.3", linestyle="--", linewidth=1.6, marker="P",
+               markersize=9, markerfacecolor="0.7", markeredgecolor="black",
+               label=r"$\theta_0$: before the M-step"),
+        Line2D(xdata=[], ydata=[], color="0.3", linestyle="-", linewidth=2.0, marker="X",
+               markersize=9, markerfacecolor="0.7", markeredgecolor="black",
+               label=r"$\theta_1$: after the M-step"),
+        Line2D(xdata=[], ydata=[], color="0.3", linestyle="none", marker=r"$\rightarrow$",
+               markersize=14, label="each mean's move"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+              frameon=False)
+
+
+@_figure("lower_bound", figsize=(8.6, 5.2), notebooks=("04_convergence",),
+         shows="the lower bound B(q, θ) under the log-likelihood along the path from θ₁ to θ₂: "
+               "why EM never goes down")
+def lower_bound(fig):
+    X = _seed()[0]
+    history = _seed_run().history
+    ax = fig.add_subplot()
+    plotting.plot_lower_bound(
+        X, history[1], history[2], ax=ax,
+        title=r"One EM step on the seed data, from $\theta_1$ to $\theta_2$: the bound built at $\theta_1$"
+              "\ntouches the log-likelihood at s = 0 and peaks at s = 1, so the log-likelihood rises")
+
+
+@_figure("log_likelihood_curve", figsize=(11.0, 4.6), notebooks=("04_convergence",),
+         shows="the log-likelihood after each of 30 EM iterations from the seed's start, in full and "
+               "from t = 1 (where the plateau and the second rise show)")
+def log_likelihood_curve(fig):
+    log_likelihoods = _seed_run().log_likelihoods
+    left, right = fig.subplots(ncols=2)
+    plotting.plot_log_likelihood(log_likelihoods, ax=left,
+                                 title=r"All 30 iterations, from the seed's start $\theta_0$ (t = 0)")
+    plotting.plot_log_likelihood(log_likelihoods, ax=right, start=1,
+                                 title="From t = 1: a plateau, a second rise as one component\n"
+                                       "claims the right-hand cluster, then flat for good")
+    fig.suptitle(t="EM on the seed data: the log-likelihood after each iteration never decreases")
+
+
+SNAPSHOT_ITERATIONS = (0, 1, 3, 6, 10, 30)
+
+
+@_figure("snapshots", figsize=(10.4, 7.4), notebooks=("04_convergence",),
+         shows="EM at iterations 0, 1, 3, 6, 10 and 30 from the seed's start: responsibilities "
+               "and ellipses")
+def snapshots(fig):
+    X = _seed()[0]
+    grid = fig.subplots(nrows=2, ncols=3, sharex=True, sharey=True)
+    axes = plotting.plot_snapshots(X, _seed_run().history, list(SNAPSHOT_ITERATIONS), axes=grid)
+    for ax in axes:
+        ax.label_outer()
+    fig.suptitle(t="EM on the seed data from the seed's start, at iterations t = "
+                   + ", ".join(map(str, SNAPSHOT_ITERATIONS))
+                   + ":\nresponsibilities as colour mixes, 1σ and 2σ ellipses")
+
+
+#: The Gaussian of ellipse_sigma_levels: component 0 of notebook 01's rotated example.
+SIGMA_GAUSSIAN = GMM([1.0], [[0.0, 0.0]], [[[2.0, 1.2], [1.2, 1.0]]])
+
+
+@_figure("ellipse_sigma_levels", figsize=(7.6, 6.4), notebooks=("01_data_generation",),
+         shows="one rotated Gaussian with its 1σ, 2σ and 3σ ellipses and the probability mass "
+               "inside each (39.3%, 86.5%, 98.9% in 2-D)")
+def ellipse_sigma_levels(fig):
+    g = SIGMA_GAUSSIAN
+    points, _ = data.sample(g, n=2000, rng=np.random.default_rng(1))
+    z = np.linalg.solve(g.cholesky[0], (points - g.means[0]).T)   # L^{-1}(x - mu)
+    d2 = (z ** 2).sum(axis=0)                                       # squared Mahalanobis distance
+    ax = fig.add_subplot()
+    plotting.plot_data(points, ax=ax, s=7, alpha=0.45,
+                       title=f"One Gaussian (with {len(points)} points drawn from it) and its 1σ, 2σ and "
+                             "3σ ellipses:\nin 2-D they hold 39.3%, 86.5% and 98.9% of its mass "
+                             "(not the 68-95-99.7% of 1-D)")
+    for r, linestyle in zip((1, 2, 3), ("-", "--", ":")):
+        plotting.plot_ellipses(
+            g, ax=ax, n_std=(r,), linestyle=linestyle, linewidth=2.0,
+            label=f"{r}σ: {100 * ellipse_mass(r):.1f}% of the mass "
+                  f"({100 * np.mean(d2 <= r ** 2):.1f}% of these {len(points)} points)")
+    ax.legend(loc="upper left", framealpha=0.95,
+              title=r"$\mathcal{N}(\mu, \Sigma)$ with $\mu$ = (0, 0), $\Sigma$ = [[2, 1.2], [1.2, 1]]")
+
+
+#: The 1-D mixture of density_1d, and the sample EM is fitted to.
+DENSITY_1D_TRUE = GMM([0.35, 0.65], [[-1.5], [2.0]], [[[0.6]], [[1.4]]])
+
+
+@_figure("density_1d", figsize=(9.4, 4.6), notebooks=("03_m_step",),
+         shows="a 1-D two-component mixture fitted by EM to 400 sampled points: histogram, "
+               "fitted density and its weighted components")
+def density_1d(fig):
+    x, _ = data.sample(DENSITY_1D_TRUE, n=400, rng=np.random.default_rng(3))
+    result = fit(x, 2, rng=0)
+    ax = fig.add_subplot()
+    plotting.plot_density_1d(
+        x, result.params, ax=ax, resp=result.responsibilities,
+        title=f"A 1-D mixture fitted by EM (k = 2) to {len(x)} points: histogram, fitted density\n"
+              "and its weighted components; rug: each point coloured by its responsibilities")
+
+
+#: What em_animation.gif shows, for the index.
+ANIMATION_SHOWS = (f"EM converging on the seed data from the seed's start: one frame per iteration, "
+                   f"t = 0 .. {ANIMATION_ITERATIONS}")
+ANIMATION_NOTEBOOKS = (REPO_README, "04_convergence")
+
+
+# ----------------------------------------------------------------------------------------
+# Writing the files
+# ----------------------------------------------------------------------------------------
+def render(name):
+    """The matplotlib Figure of registry figure `name` (drawn under the fixed style).
+
+    The Figure is not managed by pyplot: it never shows up in plt.show() and needs no closing.
+    """
+    if name not in FIGURES:
+        raise KeyError(f"no figure named {name!r}; the figures are: {', '.join(FIGURES)}")
+    draw = FIGURES[name]
+    with fixed_style():
+        fig = Figure(figsize=draw.figsize, layout="constrained")
+        FigureCanvasAgg(fig)
+        draw(fig)
+    return fig
+
+
+def save_figure(name, outdir):
+    """Write figure `name` as OUTDIR/name.png (150 dpi) and OUTDIR/name.svg.  Returns both paths."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    fig = render(name)
+    png, svg = outdir / f"{name}.png", outdir / f"{name}.svg"
+    with fixed_style():
+        fig.savefig(png, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
+        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+    return png, svg
+
+
+def save_animation(outdir, iterations=ANIMATION_ITERATIONS, name=ANIMATION_NAME):
+    """Write the animated GIF of EM on the seed data: plotting.animate_fit of
+    fit(X, seed_initial_params(), max_iter=iterations, tol=0, keep_history=True), one frame per
+    iteration (iterations + 1 frames).  Returns the path."""
+    X, _, _, theta0 = _seed()
+    result = fit(X, theta0, max_iter=iterations, tol=0, keep_history=True)
+    with fixed_style():
+        return plotting.animate_fit(X, result.history, Path(outdir) / name, fps=ANIMATION_FPS,
+                                    dpi=ANIMATION_DPI)
+
+
+def expected_files():
+    """The names of every file generate() writes (README.md included), sorted."""
+    names = [f"{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
+    return sorted(names + [ANIMATION_NAME, "README.md"])
+
+
+def readme_text():
+    """figures/README.md: the index of the figures (generated, like the figures)."""
+    def files(*names):
+        return ", ".join(f"[`{n}`]({n})" for n in names)
+
+    def where(notebooks):
+        return ", ".join(n if n == REPO_README else f"`{n}`" for n in notebooks)
+
+    def command(name):
+        return f"`python -m emlib.figures figures --only {name}`"
+
+    rows = [
+        f"| `{name}` | {draw.shows} | {where(draw.notebooks)} | {files(name + '.png', name + '.svg')} "
+        f"| {command(name)} |"
+        for name, draw in FIGURES.items()
+    ]
+    rows.append(f"| `{ANIMATION_STEM}` | {ANIMATION_SHOWS} | {where(ANIMATION_NOTEBOOKS)} | "
+                f"{files(ANIMATION_NAME)} | {command(ANIMATION_STEM)} |")
+    return "\n".join([
+        "# Figures",
+        "",
+        "Every figure of the series, made from code by `emlib/figures.py`. Do not edit these files",
+        "by hand (nor this index, which is generated too): change the code and regenerate them all with",
+        "",
+        "```bash",
+        "make figures                 # = python -m emlib.figures figures",
+        "```",
+        "",
+        "or one of them with the command in its row. Each figure comes as a PNG",
+        f"({PNG_DPI} dpi, for slides) and an SVG (for print); the animation is a GIF. Running the command",
+        "twice gives byte-identical files on the same machine, and `tests/test_figures.py` checks that",
+        "the files here are what the code makes.",
+        "",
+        "| figure | what it shows | used in | files | made alone by |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ])
+
+
+def generate(outdir=DEFAULT_OUTDIR, names=None, *, animation=True, readme=True, verbose=False):
+    """Write every figure (or those in `names`) into outdir, the GIF and README.md.  Returns the paths."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in (FIGURES if names is None else names):
+        written.extend(save_figure(name, outdir))
+    if animation:
+        written.append(save_animation(outdir))
+    if readme:
+        path = outdir / "README.md"
+        path.write_text(readme_text(), encoding="utf-8", newline="\n")
+        written.append(path)
+    if verbose:
+        for path in written:
+            print(f"{path}  ({path.stat().st_size / 1024:.0f} kB)")
+    return written
+
+
+def main(argv=None):
+    """The command line: python -m emlib.figures [OUTDIR] [--only NAME ...]."""
+    parser = argparse.ArgumentParser(prog="python -m emlib.figures", description=__doc__.split("\n")[0])
+    parser.add_argument("outdir", nargs="?", default=str(DEFAULT_OUTDIR),
+                        help=f"folder to write into (default: {DEFAULT_OUTDIR})")
+    choices = [*FIGURES, ANIMATION_STEM]
+    parser.add_argument("--only", nargs="+", choices=choices, metavar="NAME",
+                        help="write only these (no README); NAME is one of: " + ", ".join(choices))
+    args = parser.parse_args(argv)
+    matplotlib.use("Agg")                  # a script: never open a window
+    if args.only:
+        names = [name for name in args.only if name != ANIMATION_STEM]
+        generate(args.outdir, names, animation=ANIMATION_STEM in args.only, readme=False, verbose=True)
+    else:
+        generate(args.outdir, verbose=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The files in figures/ are what `python -m emlib.figures` makes, and it makes them reproducibly.
+
+Every figure is regenerated into a temporary folder (once for the module, a few seconds) and
+compared with the committed one: PNGs pixel by pixel within a small tolerance (font hinting may
+differ between machines; a changed figure does not pass), SVGs and the GIF by their presence,
+size and frame count.  When a test here fails after an intended change, run `make figures` and
+commit the new files.
+"""
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from matplotlib.testing.compare import compare_images  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from emlib import figures  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "figures"
+#: RMS difference allowed between a committed PNG and a regenerated one, in grey levels (0-255).
+#: A different font rasteriser moves the RMS by about 1; a changed covariance in one figure, by ~25.
+PNG_TOLERANCE = 2.0
+FIGURES = figures.FIGURES
+NAMES = list(FIGURES)
+REGENERATE = "the committed figures are out of date: run `make figures` and commit figures/"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("figures")
+    figures.generate(outdir)
+    return outdir
+
+
+def committed(name):
+    path = COMMITTED / name
+    if not path.exists():
+        pytest.fail(f"figures/{name} is missing; {REGENERATE}")
+    return path
+
+
+# ----------------------------------------------------------------------------------------
+# The committed files are what the code makes
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_png_matches_the_committed_one(generated, name, tmp_path):
+    expected = committed(f"{name}.png")
+    actual = tmp_path / f"{name}.png"          # compare_images writes its diff image beside it
+    shutil.copyfile(generated / f"{name}.png", actual)
+    with Image.open(expected) as e, Image.open(actual) as a:
+        assert e.size == a.size, f"{name}.png: size {a.size}, committed {e.size}; {REGENERATE}"
+    failure = compare_images(str(expected), str(actual), tol=PNG_TOLERANCE)
+    assert failure is None, f"{failure}\n{REGENERATE}"
+
+
+def svg_size(path):
+    root = ET.parse(path).getroot()
+    return root.get("width"), root.get("height"), root.get("viewBox")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_svg_is_written_like_the_committed_one(generated, name):
+    actual = generated / f"{name}.svg"
+    assert actual.stat().st_size > 0
+    assert svg_size(actual) == svg_size(committed(f"{name}.svg")), REGENERATE
+    text = actual.read_text(encoding="utf-8")
+    assert "<dc:date>" not in text and "Matplotlib v" not in text     # no date, no version
+
+
+def test_animation_has_one_frame_per_iteration(generated):
+    actual, expected = generated / figures.ANIMATION_NAME, committed(figures.ANIMATION_NAME)
+    with Image.open(actual) as a, Image.open(expected) as e:
+        assert a.n_frames == figures.ANIMATION_ITERATIONS + 1
+        assert e.n_frames == a.n_frames and e.size == a.size, REGENERATE
+    assert actual.stat().st_size < 1.5e6
+
+
+def test_the_command_writes_exactly_the_expected_files(generated):
+    assert sorted(p.name for p in generated.iterdir()) == figures.expected_files()
+
+
+def test_every_committed_figure_is_generated():
+    on_disk = {p.name for p in COMMITTED.iterdir() if p.is_file()}
+    made = set(figures.expected_files())
+    orphans = sorted(on_disk - made)
+    missing = sorted(made - on_disk)
+    assert not orphans, f"figures/ holds files that no code generates (delete or add them to emlib.figures): {orphans}"
+    assert not missing, f"figures/ lacks {missing}; {REGENERATE}"
+
+
+def test_readme_indexes_every_figure():
+    readme = committed("README.md").read_text(encoding="utf-8")
+    for name in [*NAMES, figures.ANIMATION_STEM]:
+        assert f"| `{name}` |" in readme, f"figures/README.md has no row for {name}"
+    for notebook in {nb for draw in FIGURES.values() for nb in draw.notebooks} - {figures.REPO_README}:
+        assert (ROOT / "notebooks" / f"{notebook}.ipynb").exists(), f"no notebook {notebook}"
+    assert readme == figures.readme_text(), REGENERATE
+
+
+# ----------------------------------------------------------------------------------------
+# Every figure is a proper figure
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_figure_has_titles_and_labelled_axes(name):
+    fig = figures.render(name)
+    assert fig.axes
+    suptitle = fig.get_suptitle()
+    for ax in fig.axes:
+        assert ax.get_title() or suptitle, f"{name}: an Axes without a title"
+        # panels of a shared grid show their labels on the outer panels only (label_outer)
+        xlabels = {a.get_xlabel() for a in ax.get_shared_x_axes().get_siblings(ax)} - {""}
+        ylabels = {a.get_ylabel() for a in ax.get_shared_y_axes().get_siblings(ax)} - {""}
+        assert xlabels and ylabels, f"{name}: an Axes without axis labels"
+
+
+# ----------------------------------------------------------------------------------------
+# Reproducible
+# ----------------------------------------------------------------------------------------
+def test_one_figure_twice_is_byte_identical(tmp_path, generated):
+    name = "m_step_one_iteration"             # text, mathtext, ellipses, arrows, legend: all of it
+    first = figures.save_figure(name, tmp_path / "first")
+    second = figures.save_figure(name, tmp_path / "second")
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), f"{a.name} differs between two runs"
+        assert a.read_bytes() == (generated / a.name).read_bytes()
+
+
+def test_the_callers_style_does_not_leak_in(tmp_path, generated):
+    with matplotlib.rc_context({"font.size": 22, "lines.linewidth": 6, "axes.facecolor": "yellow",
+                                "svg.fonttype": "none", "svg.hashsalt": None}):
+        paths = figures.save_figure("lower_bound", tmp_path)
+    for path in paths:
+        assert path.read_bytes() == (generated / path.name).read_bytes()
+    assert matplotlib.rcParams["font.size"] != 22     # and the caller's settings came back
+
+
+def test_animation_twice_is_byte_identical(tmp_path):
+    first = figures.save_animation(tmp_path / "first", iterations=2)
+    second = figures.save_animation(tmp_path / "second", iterations=2)
+    assert first.read_bytes() == second.read_bytes()
+    with Image.open(first) as gif:
+        assert gif.n_frames == 3
+
+
+def test_command_line_writes_the_named_figure(tmp_path):
+    subprocess.run([sys.executable, "-m", "emlib.figures", str(tmp_path), "--only", "log_likelihood_curve"],
+                   check=True, capture_output=True, cwd=ROOT)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log_likelihood_curve.png", "log_likelihood_curve.svg"]
+    assert figures.DEFAULT_OUTDIR == COMMITTED

@@ -1,0 +1,232 @@
+"""Tests for emlib.widgets, driven without a browser: set a control's value (or click), then read
+the status line, the result and the picture.
+
+The expected status comes from an independent emlib.fit with the same arguments, not from the
+explorer's own result, so a status that shows another iteration, another fit or a stale value
+fails.
+"""
+import base64
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib._pylab_helpers import Gcf  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import emlib  # noqa: E402
+from emlib import data, widgets  # noqa: E402
+
+pytest.importorskip("ipywidgets")
+
+FIT_DEFAULTS = {"init_method": "kmeans++", "max_iter": 50, "tol": 1e-6}
+
+
+@pytest.fixture(scope="module")
+def X():
+    return data.seed_data()[0]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def reference_fit(X, k, seed):
+    return emlib.fit(X, k, rng=seed, keep_history=True, **FIT_DEFAULTS)
+
+
+def status_for(result, t):
+    return f"iteration {t} of {result.n_iter}: log-likelihood {result.log_likelihoods[t]:.4f}"
+
+
+def shown_png(explorer):
+    """The PNG bytes the explorer's Output widget holds (exactly one image)."""
+    outputs = explorer._out.outputs
+    assert len(outputs) == 1
+    return base64.b64decode(outputs[0]["data"]["image/png"])
+
+
+# ----------------------------------------------------------------------------------------
+# The explorer follows its slider
+# ----------------------------------------------------------------------------------------
+def test_explorer_shows_the_fit_emlib_makes(X):
+    explorer = widgets.explorer(X, k=3, seed=1)
+    expected = reference_fit(X, 3, 1)
+    assert isinstance(explorer, widgets.EMExplorer)
+    np.testing.assert_array_equal(explorer.result.log_likelihoods, expected.log_likelihoods)
+    assert len(explorer.result.history) == expected.n_iter + 1
+    assert (explorer.slider.min, explorer.slider.max, explorer.slider.value) == (0, expected.n_iter, 0)
+    assert explorer.slider.continuous_update is False
+    assert explorer.status.value == status_for(expected, 0)
+    assert shown_png(explorer).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("path", [[5, 0, 7], [7, 2, 5, 1]], ids=["forward-back-forward", "back-and-forth"])
+def test_status_and_picture_follow_the_slider(X, path):
+    explorer = widgets.explorer(X, k=3, seed=1)
+    expected = reference_fit(X, 3, 1)
+    for t in path:
+        before = shown_png(explorer)
+        explorer.slider.value = t
+        assert explorer.status.value == status_for(expected, t)
+        assert re.search(rf"\biteration {t}\b", explorer.status.value)
+        assert f"{expected.log_likelihoods[t]:.4f}" in explorer.status.value
+        left, right = explorer.figure.axes[:2]
+        assert left.get_title().startswith(f"t = {t}:")
+        assert any(f"t = {t}" == text.get_label() for text in right.collections), "curve not marked at t"
+        assert shown_png(explorer) != before, "the picture did not change with the slider"
+
+
+def test_the_slider_end_shows_the_last_iteration(X):
+    explorer = widgets.explorer(X, k=3, seed=3)
+    expected = reference_fit(X, 3, 3)
+    explorer.slider.value = explorer.slider.max
+    assert explorer.status.value == status_for(expected, expected.n_iter)
+
+
+def test_sliding_does_not_accumulate_figures(X):
+    explorer = widgets.explorer(X, k=2, seed=0, max_iter=6)
+    open_before = plt.get_fignums()
+    for t in [1, 2, 3, 4, 5, 6, 0]:
+        explorer.slider.value = t
+    assert plt.get_fignums() == open_before          # pyplot holds none of the explorer's figures
+    assert len(explorer._out.outputs) == 1           # the picture is replaced, not appended
+
+
+# ----------------------------------------------------------------------------------------
+# No shared state
+# ----------------------------------------------------------------------------------------
+def test_two_explorers_are_independent(X):
+    first = widgets.explorer(X, k=3, seed=1)
+    second = widgets.explorer(X, k=3, seed=2)
+    fit1, fit2 = reference_fit(X, 3, 1), reference_fit(X, 3, 2)
+    second_png = shown_png(second)
+
+    first.slider.value = 4
+    assert first.status.value == status_for(fit1, 4)
+    assert second.slider.value == 0
+    assert second.status.value == status_for(fit2, 0)
+    assert shown_png(second) == second_png
+
+    second.slider.value = 6
+    assert second.status.value == status_for(fit2, 6)
+    assert first.status.value == status_for(fit1, 4)
+
+    second.k.value = 2
+    second.refit()
+    assert second.result.params.k == 2
+    assert first.result.params.k == 3 and first.k.value == 3
+    assert first.status.value == status_for(fit1, 4)
+    assert first.slider.max == fit1.n_iter
+
+
+# ----------------------------------------------------------------------------------------
+# Refitting
+# ----------------------------------------------------------------------------------------
+def test_refit_button_refits_with_the_new_k_and_seed(X):
+    explorer = widgets.explorer(X, k=3, seed=1)
+    explorer.slider.value = 5
+    explorer.k.value, explorer.seed.value = 4, 7
+    explorer.refit_button.click()
+    expected = reference_fit(X, 4, 7)
+    assert explorer.result.params.k == 4
+    np.testing.assert_array_equal(explorer.result.log_likelihoods, expected.log_likelihoods)
+    assert explorer.slider.max == explorer.result.n_iter == expected.n_iter
+    assert explorer.slider.value == 0
+    assert explorer.status.value == status_for(expected, 0)
+    assert repr(explorer) == f"EMExplorer(k=4, seed=7, iterations=0..{expected.n_iter})"
+    explorer.slider.value = expected.n_iter
+    assert explorer.status.value == status_for(expected, expected.n_iter)
+
+
+def test_refit_method_returns_the_new_result(X):
+    explorer = widgets.explorer(X, k=2, seed=0)
+    explorer.k.value = 1
+    result = explorer.refit()
+    assert result is explorer.result and result.params.k == 1
+    assert explorer.slider.max == result.n_iter
+
+
+def test_refit_error_is_shown_not_raised():
+    # three points, each repeated: any k >= 2 ends with a component on one point (singular covariance)
+    X = np.repeat([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]], 20, axis=0)
+    explorer = widgets.explorer(X, k=1, seed=0)
+    before, before_status = explorer.result, explorer.status.value
+    explorer.k.value = 3
+    explorer.refit_button.click()                    # must not raise
+    assert "CollapseError" in explorer.status.value and "collapsed" in explorer.status.value
+    assert "k = 3" in explorer.status.value
+    assert explorer.result is before                 # the last good fit stays
+    assert repr(explorer).startswith("EMExplorer(k=1, seed=0,")
+    explorer.slider.value = explorer.slider.max      # and still works
+    assert explorer.status.value != before_status
+    assert explorer.status.value == status_for(before, before.n_iter)
+
+
+def test_refit_with_a_bad_seed_is_shown_not_raised(X):
+    explorer = widgets.explorer(X, k=2, seed=0)
+    explorer.seed.value = -1
+    assert explorer.refit() is None
+    assert "seed" in explorer.status.value and "ValueError" in explorer.status.value
+
+
+# ----------------------------------------------------------------------------------------
+# What Jupyter and nbval see
+# ----------------------------------------------------------------------------------------
+def test_repr_is_short_and_deterministic(X):
+    explorer = widgets.explorer(X, k=3, seed=0)
+    text = repr(explorer)
+    assert text == f"EMExplorer(k=3, seed=0, iterations=0..{reference_fit(X, 3, 0).n_iter})"
+    assert "0x" not in text
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"] == text
+    assert "application/vnd.jupyter.widget-view+json" in bundle   # Jupyter renders the widget
+    assert repr(widgets.explorer(X, k=3, seed=0)) == text
+
+
+def test_bad_arguments_are_refused(X):
+    with pytest.raises(ValueError, match="k must be at most 8"):
+        widgets.explorer(X, k=9)
+    with pytest.raises(ValueError, match="d=2"):
+        widgets.explorer(np.hstack([X, X[:, :1]]), k=2)
+    with pytest.raises(TypeError, match="seed"):
+        widgets.explorer(X, k=2, seed=1.5)
+
+
+# ----------------------------------------------------------------------------------------
+# The static fallback
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("T, expected", [(0, [0]), (1, [0, 1]), (3, [0, 1, 2, 3]), (30, [0, 1, 3, 7, 15, 30])])
+def test_snapshot_iterations(T, expected):
+    ts = widgets.snapshot_iterations(T)
+    assert ts == expected
+    assert ts == sorted(set(ts)) and ts[0] == 0 and ts[-1] == T and len(ts) <= 6
+
+
+def check_static_figure(fig, X, k, seed):
+    expected = reference_fit(X, k, seed)
+    ts = widgets.snapshot_iterations(expected.n_iter)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == len(ts)
+    assert [ax.get_title().split("\n")[0] for ax in fig.axes] == [f"t = {t}" for t in ts]
+    assert all(manager.canvas.figure is not fig for manager in Gcf.get_all_fig_managers()), \
+        "the figure should be detached from pyplot (shown once in a notebook)"
+
+
+def test_static_fallback_draws_the_snapshots(X):
+    fig = widgets.explorer(X, k=3, seed=1, static=True)
+    check_static_figure(fig, X, 3, 1)
+
+
+def test_fallback_without_ipywidgets(X, monkeypatch):
+    monkeypatch.setattr(widgets, "ipywidgets", None)
+    fig = widgets.explorer(X, k=2, seed=4)
+    check_static_figure(fig, X, 2, 4)
+    with pytest.raises(ImportError, match="ipywidgets"):
+        widgets.EMExplorer(X, k=2, seed=4)
