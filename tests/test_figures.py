@@ -39,6 +39,15 @@ def generated(tmp_path_factory):
     return outdir
 
 
+def same_matplotlib():
+    """Skip a pixel-exact check when figures/ was drawn by another matplotlib version."""
+    recorded = figures.made_with((COMMITTED / "README.md").read_text(encoding="utf-8"))
+    if recorded != matplotlib.__version__:
+        pytest.skip(f"figures/ was drawn with matplotlib {recorded}, this is {matplotlib.__version__}: "
+                    "text and layout differ between versions, so pixels are compared only under "
+                    "the recorded one (regenerate with `make figures` to adopt this version)")
+
+
 def committed(name):
     path = COMMITTED / name
     if not path.exists():
@@ -51,6 +60,7 @@ def committed(name):
 # ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", NAMES)
 def test_png_matches_the_committed_one(generated, name, tmp_path):
+    same_matplotlib()
     expected = committed(f"{name}.png")
     actual = tmp_path / f"{name}.png"          # compare_images writes its diff image beside it
     shutil.copyfile(generated / f"{name}.png", actual)
@@ -101,7 +111,11 @@ def test_readme_indexes_every_figure():
         assert f"| `{name}` |" in readme, f"figures/README.md has no row for {name}"
     for notebook in {nb for draw in FIGURES.values() for nb in draw.notebooks} - {figures.REPO_README}:
         assert (ROOT / "notebooks" / f"{notebook}.ipynb").exists(), f"no notebook {notebook}"
-    assert readme == figures.readme_text(), REGENERATE
+    def unversioned(text):   # the version line is checked by same_matplotlib()
+        return [line for line in text.splitlines() if not line.startswith(figures.MADE_WITH)]
+
+    assert unversioned(readme) == unversioned(figures.readme_text()), REGENERATE
+    assert figures.made_with(readme), "figures/README.md does not record the matplotlib version"
 
 
 # ----------------------------------------------------------------------------------------
@@ -111,7 +125,7 @@ def test_readme_indexes_every_figure():
 def test_figure_has_titles_and_labelled_axes(name):
     fig = figures.render(name)
     assert fig.axes
-    suptitle = fig.get_suptitle()
+    suptitle = fig._suptitle.get_text() if fig._suptitle else ""   # get_suptitle: matplotlib >= 3.8
     for ax in fig.axes:
         assert ax.get_title() or suptitle, f"{name}: an Axes without a title"
         # panels of a shared grid show their labels on the outer panels only (label_outer)
