@@ -10,6 +10,7 @@
     init_random, init_kmeanspp         starting points
     emlib.compare                      match components across fits (label switching)
     emlib.data                         the seed's data, sampling from any mixture
+    emlib.exercises                    checks for the notebooks' write-it-yourself exercises
     emlib.seed                         the user's original script, kept as written
 """
 from .em import (

@@ -1,6 +1,6 @@
 """Execute notebooks top to bottom in fresh kernels and store them with lean metadata.
 
-    python tools/run_notebooks.py                      # every notebook in notebooks/
+    python tools/run_notebooks.py                      # every notebook in notebooks/ and notebooks/student/
     python tools/run_notebooks.py notebooks/02_e_step.ipynb
 
 Run this before committing a notebook: execution counts then run 1, 2, 3, ..., and only the
@@ -19,6 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
+def coalesce_streams(outputs):
+    """Consecutive prints to the same stream as one output: how the kernel happened to flush them
+    varies from run to run, and would show in the diff (nbval compares them coalesced anyway)."""
+    merged = []
+    for out in outputs:
+        if out.output_type == "stream" and merged and merged[-1].output_type == "stream" \
+                and merged[-1].name == out.name:
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
 def lean(nb):
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     for cell in nb.cells:
@@ -26,6 +39,8 @@ def lean(nb):
         cell.metadata.pop("ExecuteTime", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     return nb
 
 
@@ -40,7 +55,10 @@ def run(path):
 
 
 def main(args):
-    paths = [Path(a) for a in args] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(a) for a in args] or [
+        *sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")),            # the solution edition
+        *sorted((ROOT / "notebooks" / "student").glob("[0-9][0-9]_*.ipynb")),  # the student edition
+    ]
     with ProcessPoolExecutor(max_workers=2) as pool:
         for done in pool.map(run, paths):
             print(f"executed {done.name}")

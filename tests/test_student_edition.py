@@ -1,0 +1,197 @@
+"""The student edition (notebooks/student/) is generated from the solution notebooks and must not drift.
+
+tools/make_student.py stubs every cell tagged `solution`; `make student` runs it and then executes
+the student notebooks (nbval runs them too, so they are proved to run top to bottom).  These
+tests regenerate the edition into a temporary folder and compare it with the committed one on
+cell types and sources (outputs are nbval's business), check that no solution code leaks into
+it, and that every check cell survives and reports "not implemented yet".
+"""
+import ast
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+STUDENT = ROOT / "notebooks" / "student"
+RUN_IT = "run `make student` (tools/make_student.py, then the student notebooks are executed) and commit notebooks/student/"
+
+#: The "write it yourself" exercises: notebook -> the checks its check cells call.
+CHECKS = {
+    "01_data_generation.ipynb": ["check_sample"],
+    "02_e_step.ipynb": ["check_e_step", "check_log_likelihood"],
+    "03_m_step.ipynb": ["check_m_step"],
+    "04_convergence.ipynb": ["check_em_iteration"],
+    "07_choosing_k.ipynb": ["check_bic"],
+}
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_student = load_tool("make_student")
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def is_solution(cell):
+    return cell.cell_type == "code" and "solution" in cell.metadata.get("tags", [])
+
+
+def is_check(cell):
+    return cell.cell_type == "code" and "exercises.check_" in cell.source
+
+
+def output_text(cell):
+    return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    make_student.make_student(ROOT / "notebooks", out)
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# No drift
+# ----------------------------------------------------------------------------------------
+def test_the_same_notebooks():
+    committed = sorted(p.name for p in STUDENT.glob("[0-9][0-9]_*.ipynb"))
+    assert committed == [p.name for p in SOLUTIONS], (
+        f"notebooks/student/ holds {committed}, the solution edition {[p.name for p in SOLUTIONS]}: {RUN_IT}")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_the_committed_student_notebook_is_what_make_student_writes(path, regenerated):
+    student = STUDENT / path.name
+    assert student.exists(), f"notebooks/student/{path.name} is missing: {RUN_IT}"
+    fresh, committed = read(regenerated / path.name).cells, read(student).cells
+    assert len(fresh) == len(committed), (
+        f"notebooks/student/{path.name} has {len(committed)} cells, but {path.name} now gives {len(fresh)}: {RUN_IT}")
+    for i, (new, old) in enumerate(zip(fresh, committed)):
+        assert (new.cell_type, new.source) == (old.cell_type, old.source), (
+            f"notebooks/student/{path.name}, cell {i} ({old.cell_type}) has drifted from notebooks/{path.name}:\n"
+            f"--- committed:\n{old.source[:300]}\n--- generated now:\n{new.source[:300]}\n{RUN_IT}")
+
+
+# ----------------------------------------------------------------------------------------
+# Every solution is stubbed, and none leaks
+# ----------------------------------------------------------------------------------------
+def body_lines(source):
+    """The lines of a solution cell that are its solution: function bodies (without their
+    docstrings), or the whole cell when it defines no function; comments and blanks left out."""
+    lines = source.split("\n")
+    functions = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    if functions:
+        picked = []
+        for node in functions:
+            body = node.body[1:] if isinstance(node.body[0], ast.Expr) and isinstance(
+                getattr(node.body[0], "value", None), ast.Constant) else node.body
+            picked += lines[body[0].lineno - 1:node.end_lineno] if body else []
+    else:
+        picked = lines
+    return {line.strip() for line in picked if line.strip() and not line.strip().startswith("#")}
+
+
+def assert_stub(source, where):
+    """Only comments, and functions whose body is (a docstring and) raise NotImplementedError(...)."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        assert isinstance(node, ast.FunctionDef), f"{where}: code left in a stubbed cell: {ast.unparse(node)[:80]}"
+        body = node.body[1:] if isinstance(node.body[0], ast.Expr) else node.body
+        assert len(body) == 1 and isinstance(body[0], ast.Raise), f"{where}: {node.name} has a body beyond its stub"
+        assert ast.unparse(body[0].exc).startswith("NotImplementedError("), (
+            f"{where}: {node.name} must raise NotImplementedError")
+        message = body[0].exc.args[0].value
+        assert message.strip() and "\n" not in message, f"{where}: {node.name} needs a one-line instruction"
+    if not tree.body:
+        assert source.lstrip().startswith("# Exercise"), f"{where}: a comment-only stub says which exercise it is"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_every_solution_cell_is_stubbed_and_no_solution_leaks(path):
+    solution, student = read(path).cells, read(STUDENT / path.name).cells
+    assert len(solution) == len(student), f"notebooks/student/{path.name}: {RUN_IT}"
+    assert any(map(is_solution, solution)), f"{path.name} has no cell tagged 'solution'"
+    shared = {line.strip() for c in solution if c.cell_type == "code" and not is_solution(c)
+              for line in c.source.split("\n")}
+    student_lines = {line.strip() for c in student if c.cell_type == "code" for line in c.source.split("\n")}
+    for i, (sol, stu) in enumerate(zip(solution, student)):
+        if not is_solution(sol):
+            continue
+        where = f"notebooks/student/{path.name}, cell {i}"
+        assert is_solution(stu), f"{where}: the stub keeps the 'solution' tag, so that it can be traced"
+        assert_stub(stu.source, where)
+        leaked = sorted((body_lines(sol.source) & student_lines) - shared)
+        assert not leaked, f"{where}: solution lines appear in the student edition: {leaked}"
+
+
+def test_the_stubs_keep_signatures_docstrings_and_the_instruction():
+    nb = read(STUDENT / "02_e_step.ipynb")
+    stub = next(c.source for c in nb.cells if is_solution(c) and "def my_e_step" in c.source)
+    assert stub == ('def my_e_step(X, weights, means, covariances):\n'
+                    '    """Responsibilities gamma (n, k), each row summing to 1 (the E-step)."""\n'
+                    '    raise NotImplementedError("normalise each row of my_log_joint with log-sum-exp")')
+
+
+# ----------------------------------------------------------------------------------------
+# Every check cell survives, and says the right thing in each edition
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, checks", CHECKS.items(), ids=list(CHECKS))
+def test_every_check_cell_survives(name, checks):
+    solution, student = read(ROOT / "notebooks" / name).cells, read(STUDENT / name).cells
+    pairs = [(sol, stu) for sol, stu in zip(solution, student) if is_check(sol)]
+    assert [sol.source for sol, _ in pairs] == [f"exercises.{check}(my_{check[6:]})" for check in checks]
+    for sol, stu in pairs:
+        assert stu.source == sol.source and not stu.metadata.get("tags"), f"{name}: {sol.source} changed"
+        assert "cases pass. Well done!" in output_text(sol), f"{name}: the solution fails its own check"
+        assert "not implemented yet: " in output_text(stu), f"notebooks/student/{name}: {stu.source}: {RUN_IT}"
+        assert output_text(stu).rstrip().endswith("False")
+
+
+def test_each_check_cell_follows_its_solution():
+    for name in CHECKS:
+        cells = read(ROOT / "notebooks" / name).cells
+        for i, cell in enumerate(cells):
+            if is_check(cell):
+                assert is_solution(cells[i - 1]) and "def my_" in cells[i - 1].source, (name, i)
+
+
+# ----------------------------------------------------------------------------------------
+# The stubbing rules, on a small notebook
+# ----------------------------------------------------------------------------------------
+def test_the_rules_on_a_small_notebook():
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    solution = {"tags": ["solution"]}
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 09 · A lesson"),
+        new_code_cell("import numpy as np", outputs=[{"output_type": "stream", "name": "stdout", "text": "x"}]),
+        new_markdown_cell("## Exercises\n\n**Exercise 1.** Sum.\n\n**Exercise 2.** Write `f`."),
+        new_code_cell('def f(x):\n    """The sum."""\n    # Exercise: add the entries up\n    s = x.sum()\n    return s',
+                      metadata=solution),
+        new_code_cell("check(f)"),
+        new_markdown_cell("### Solutions"),
+        new_code_cell("print(np.ones(3).sum())", metadata=solution),
+        new_code_cell("def g(a,\n      b):\n    return a + b\n\nprint(g(1, 2))", metadata=solution),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                 "widgets": {"noise": 1}})
+    out = make_student.studentise(nb, "09_a_lesson.ipynb")
+    sources = [c.source for c in out.cells]
+    assert sources[0].startswith("# 09 · A lesson\n\n> **Student edition.**")
+    assert "notebooks/09_a_lesson.ipynb" in sources[0]
+    assert sources[3] == 'def f(x):\n    """The sum."""\n    raise NotImplementedError("add the entries up")'
+    assert sources[4] == "check(f)"
+    assert sources[6] == "# Exercise 1: your code here"
+    assert sources[7] == 'def g(a,\n      b):\n    raise NotImplementedError("write g, as the exercise above asks")'
+    assert all(c.get("outputs", []) == [] for c in out.cells)
+    assert [c.metadata for c in out.cells][3] == solution and "widgets" not in out.metadata
+    assert nb.cells[3].source.endswith("return s"), "the solution notebook itself is not touched"

@@ -1,0 +1,160 @@
+"""Write the student edition, notebooks/student/NN_*.ipynb, from the solution notebooks.
+
+    python tools/make_student.py                 # notebooks/NN_*.ipynb -> notebooks/student/
+    python tools/make_student.py --out DIR       # somewhere else (the drift test uses this)
+
+The notebooks in notebooks/ are the solution edition and the only source: edit those, then run
+`make student` (this script, then tools/run_notebooks.py on the student notebooks, which are stored
+executed so that nbval proves they run top to bottom).  A test fails when the two editions drift.
+
+Every code cell tagged `solution` (cell metadata "tags": ["solution"]) is stubbed:
+
+- a cell that defines functions keeps each function's signature and docstring, and its body
+  becomes `raise NotImplementedError("<instruction>")`; the instruction is the function's first
+  comment line (`# Exercise: compute gamma with log-sum-exp` gives "compute gamma with
+  log-sum-exp").  Comment lines above the first `def` are kept; any other code is dropped;
+- any other solution cell becomes the comment `# Exercise N: your code here`, N counted from 1
+  under the "Solutions" heading (elsewhere: the last "**Exercise N.**" above the cell).
+
+The first Markdown cell gets a note saying which edition this is.  Everything else is copied
+unchanged, so the check cells (`exercises.check_e_step(my_e_step)`)
+survive and report "not implemented yet" until the learner fills in the function.  Outputs are
+cleared (run_notebooks.py fills them in) and the cells keep only their tags.
+"""
+import argparse
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "notebooks"
+TARGET = SOURCE / "student"
+TAG = "solution"
+SOLUTIONS_HEADING = re.compile(r"^#+\s*Solutions?\b", re.M)
+EXERCISE = re.compile(r"\*\*Exercise (\d+)\.\*\*")
+INSTRUCTION = re.compile(r"^\s*#\s*(?:Exercise\b[^:]*:\s*)?(.*\S)")
+
+
+def is_solution(cell):
+    return cell.cell_type == "code" and TAG in cell.metadata.get("tags", [])
+
+
+def _comment_text(line):
+    match = INSTRUCTION.match(line)
+    return match.group(1) if match and line.lstrip().startswith("#") else None
+
+
+def stub_functions(source):
+    """The stub of a cell that defines functions, or None when it defines none (or does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    functions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not functions:
+        return None
+    lines = source.split("\n")
+    cell_instruction = next((t for t in map(_comment_text, lines) if t), None)
+    first = functions[0].decorator_list[0].lineno if functions[0].decorator_list else functions[0].lineno
+    leading = [line for line in lines[:first - 1] if line.lstrip().startswith("#")]
+    stubs = []
+    for node in functions:
+        start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        body = node.body
+        docstring = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+            and isinstance(body[0].value.value, str)
+        if docstring:
+            header = lines[start - 1:body[0].end_lineno]               # signature and docstring
+        elif body[0].lineno > node.lineno:
+            end = body[0].lineno - 1                                   # signature, without comments below it
+            while end > node.lineno and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+                end -= 1
+            header = lines[start - 1:end]
+        else:                                                          # def f(x): return x, on one line
+            header = [f"def {node.name}({ast.unparse(node.args)}):"]
+        own = next((t for t in map(_comment_text, lines[len(header) + start - 1:node.end_lineno]) if t), None)
+        instruction = own or cell_instruction or f"write {node.name}, as the exercise above asks"
+        indent = " " * (body[0].col_offset if body[0].lineno > node.lineno else 4)
+        message = json.dumps(instruction, ensure_ascii=False)            # a valid Python string literal
+        stub = "\n".join(header + [f"{indent}raise NotImplementedError({message})"])
+        try:
+            ast.parse(stub)
+        except SyntaxError:                                            # e.g. a docstring on the def line
+            stub = f"def {node.name}({ast.unparse(node.args)}):\n    raise NotImplementedError({message})"
+        stubs.append(stub)
+    return "\n".join(leading + ["\n\n".join(stubs)])
+
+
+NOTE = ("\n\n> **Student edition.** The exercises' code cells at the end are yours to fill in; run the check "
+        "under each to see how you are doing. The worked solutions are in the solution edition, "
+        "`notebooks/{name}`, from which `make student` generated this notebook.")
+
+
+def studentise(nb, name="the solution notebook"):
+    """A new notebook: the solution cells stubbed, the rest copied, outputs cleared, metadata lean.
+
+    name: the solution notebook's file name, quoted in the note added to the first Markdown cell.
+    """
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))       # a deep copy
+    first_markdown = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    if first_markdown is not None:
+        first_markdown.source = first_markdown.source.rstrip("\n") + NOTE.format(name=name)
+    under_solutions, counter, last_exercise = False, 0, None
+    for cell in nb.cells:
+        cell.pop("id", None)
+        cell.metadata = {"tags": cell.metadata["tags"]} if cell.metadata.get("tags") else {}
+        if cell.cell_type == "markdown":
+            if SOLUTIONS_HEADING.search(cell.source):
+                under_solutions, counter = True, 0
+            numbers = EXERCISE.findall(cell.source)
+            if numbers:
+                last_exercise = int(numbers[-1])
+            continue
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        if not is_solution(cell):
+            continue
+        if under_solutions:
+            counter += 1
+        number = counter if under_solutions else last_exercise
+        stub = stub_functions(cell.source)
+        cell.source = stub if stub is not None else (
+            f"# Exercise {number}: your code here" if number else "# Exercise: your code here")
+    nb.metadata = {"kernelspec": nb.metadata.get("kernelspec", {}), "language_info": {"name": "python"}}
+    return nb
+
+
+def solution_notebooks(source=SOURCE):
+    return sorted(Path(source).glob("[0-9][0-9]_*.ipynb"))
+
+
+def make_student(source=SOURCE, target=TARGET):
+    """Write target/NN_*.ipynb for every source/NN_*.ipynb (not executed).  Returns the paths written."""
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in solution_notebooks(source):
+        out = target / path.name
+        nbformat.write(studentise(nbformat.read(path, as_version=4), path.name), out)
+        written.append(out)
+    stale = sorted(set(target.glob("[0-9][0-9]_*.ipynb")) - set(written))
+    for path in stale:                                          # a solution notebook was renamed or removed
+        path.unlink()
+    return written
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(TARGET), help="where to write the student notebooks")
+    args = parser.parse_args(argv)
+    for path in make_student(SOURCE, args.out):
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
