@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: lab test test-oldest figures bench student clean
+.PHONY: lab test test-oldest figures bench student html slides clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,23 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_em.py
+
+# The student edition, notebooks/student/, from the solution notebooks: solution cells stubbed,
+# executed (so that nbval proves they run), then given their slide types (which depend on the
+# outputs). Run it after editing a solution notebook; tests/test_student_edition.py fails until then.
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py
+	$(BIN)/python tools/run_notebooks.py notebooks/student/[0-9][0-9]_*.ipynb
+	$(BIN)/python tools/slide_metadata.py notebooks/student/[0-9][0-9]_*.ipynb
+
+# The classroom editions, offline: build/html (one page per lesson, index.html) and build/slides
+# (reveal.js). Needs node and npm: MathJax and reveal.js come from the npm registry, pinned by
+# tools/web/package-lock.json, installed once into build/web. Nothing is executed.
+html: $(STAMP)
+	$(BIN)/python tools/build_web.py html --out build/html
+
+slides: $(STAMP)
+	$(BIN)/python tools/build_web.py slides --out build/slides
 
 clean:
 	rm -rf $(VENV) .venv-oldest build *.egg-info

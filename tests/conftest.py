@@ -1,7 +1,68 @@
-"""Shared test configuration: the `slow` marker (deselect with -m "not slow")."""
+"""Shared test configuration: the markers.
+
+    slow     a timing test (several seconds); deselect with -m "not slow"
+    slides   the committed notebooks carry the slide types tools/slide_metadata.py sets
+    web      builds the offline HTML edition and the slides (needs npm)
+    browser  drives JupyterLab and the HTML edition in headless Chromium (needs chromium)
+
+and the web_editions fixture that tests/test_web.py and tests/test_browser.py share.
+"""
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: a timing test (several seconds); deselect with -m 'not slow'"
     )
+    config.addinivalue_line(
+        "markers", "slides: the notebooks carry slide metadata (run tools/slide_metadata.py); "
+                   "select with -m slides"
+    )
+    config.addinivalue_line(
+        "markers", "web: builds the offline HTML edition and slides with MathJax and reveal.js "
+                   "from npm; select with -m web"
+    )
+    config.addinivalue_line(
+        "markers", "browser: JupyterLab and the HTML edition in headless Chromium (about 15 s); "
+                   "select with -m browser, deselect with -m 'not browser'"
+    )
+
+
+@pytest.fixture(scope="session")
+def web_editions(tmp_path_factory):
+    """The HTML edition and the slides of every lesson (tools/build_web.py), built once per test
+    run, even when xdist runs tests/test_web.py and tests/test_browser.py on two workers: the
+    first to ask builds, under a lock, into the run's shared temporary folder.
+
+    Returns {"html": folder, "slides": folder}.  Skips, saying why, when npm is missing.
+    """
+    if shutil.which("npm") is None:
+        pytest.skip("npm not found: the HTML edition and the slides install MathJax and reveal.js "
+                    "with npm (install Node.js and npm; see the README)")
+    build_web = load_tool("build_web")
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent                  # this run's folder, common to its workers
+    out = shared / "web-editions"
+    with build_web.locked(shared / "web-editions.lock"):
+        if not (out / "done").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            for kind in ("html", "slides"):
+                build_web.build(kind, out / kind)
+            (out / "done").touch()
+    return {kind: out / kind for kind in ("html", "slides")}
+
+
+def load_tool(name):
+    """A script of tools/ as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

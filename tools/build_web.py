@@ -1,0 +1,268 @@
+"""Build the offline HTML edition and the reveal.js slides of the lessons (no CDN, no kernel).
+
+    python tools/build_web.py html   [--out build/html]   [NOTEBOOK ...]
+    python tools/build_web.py slides [--out build/slides] [NOTEBOOK ...]
+
+(`make html` and `make slides` run these.)  The notebooks are converted as they are stored,
+outputs included; nothing is executed.  Each folder gets one page per notebook, an index.html
+listing the lessons by the titles of their first headings, and _static/ with what the pages
+load: MathJax 3 (both) and reveal.js 4 (the slides).  Those come from the npm registry, pinned by
+tools/web/package.json and package-lock.json, and `npm ci` puts them in build/web/node_modules
+once (again only when the lock file changes).  The folders are self-contained: copy one to a
+USB stick, open index.html, and everything works without a network.
+
+The templates in tools/web/templates extend nbconvert's `lab` and `reveal` ones, and leave out
+what those fetch from CDNs (require.js, jQuery, mermaid, the widget manager).  A widget cannot
+run on a static page (there is no kernel): its output shows its text form and a note saying so.
+"""
+import argparse
+import contextlib
+import fcntl
+import filecmp
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter, SlidesExporter
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "tools" / "web"
+TEMPLATES = WEB / "templates"
+#: Where `npm ci` installs MathJax and reveal.js (kept out of git with the rest of build/).
+NPM_DIR = ROOT / "build" / "web"
+
+#: What each edition copies out of node_modules into its _static/ folder.  MathJax: the
+#: tex-chtml component and what it loads on demand (TeX extensions, CHTML fonts, menu,
+#: accessibility); reveal.js: its script, styles, the theme the slides use (with the fonts)
+#: and the speaker-notes plugin.
+MATHJAX_SKIP = ("*.map", "output/svg")
+REVEAL_PARTS = ("dist", "plugin/notes", "LICENSE")
+MATHJAX_SCRIPT = "tex-chtml.js"
+#: Slides: a 16:10 canvas (reveal.js scales it to the screen), no "In [n]:" prompts, so the
+#: figures get the width.
+SLIDE_OPTIONS = {"reveal_width": "1280", "reveal_height": "800", "reveal_theme": "white",
+                 "reveal_transition": "none", "reveal_number": "c/t"}
+
+
+def lessons(paths=None):
+    """The notebooks to build: the given paths, or every notebooks/NN_*.ipynb in order."""
+    if paths:
+        return [Path(p) for p in paths]
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def title_of(nb):
+    """The text of the notebook's first Markdown heading (the lesson's title), or None."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", cell.source, flags=re.MULTILINE)
+            if m:
+                return re.sub(r"[`*]", "", m.group(1)).strip()
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# MathJax and reveal.js from the npm registry
+# ------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def locked(path):
+    """An exclusive lock on `path` (two pytest workers may ask for node_modules at once)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def node_modules(npm_dir=NPM_DIR):
+    """build/web/node_modules with MathJax and reveal.js as the lock file pins them.
+
+    Runs `npm ci` (no install scripts) when node_modules is missing or was installed from
+    another lock file; otherwise just returns the folder.  Raises RuntimeError when npm is
+    missing or fails.
+    """
+    npm_dir = Path(npm_dir)
+    modules = npm_dir / "node_modules"
+    stamp = modules / ".emlib-package-lock.json"
+    with locked(npm_dir / ".lock"):
+        if stamp.exists() and filecmp.cmp(stamp, WEB / "package-lock.json", shallow=False):
+            return modules
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm was not found: the HTML edition and the slides need Node.js "
+                               "and npm to install MathJax and reveal.js (see the README)")
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(WEB / name, npm_dir / name)
+        done = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+                              cwd=npm_dir, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"npm ci failed in {npm_dir}:\n{done.stdout}\n{done.stderr}")
+        shutil.copyfile(WEB / "package-lock.json", stamp)
+    return modules
+
+
+def copy_static(out, modules, reveal=False):
+    """Copy MathJax (and reveal.js) into out/_static; returns the _static folder."""
+    static = Path(out) / "_static"
+    mathjax = Path(modules) / "mathjax" / "es5"
+    other_bundles = [p.name for p in mathjax.glob("*.js") if p.name != MATHJAX_SCRIPT]
+    shutil.copytree(mathjax, static / "mathjax", dirs_exist_ok=True,
+                    ignore=_ignore(mathjax, [*MATHJAX_SKIP, *other_bundles]))
+    shutil.copy2(Path(modules) / "mathjax" / "LICENSE", static / "mathjax" / "LICENSE")
+    if reveal:
+        source = Path(modules) / "reveal.js"
+        other_themes = [p.name for p in (source / "dist" / "theme").glob("*.css")
+                        if p.name != f"{SLIDE_OPTIONS['reveal_theme']}.css"]
+        for part in REVEAL_PARTS:
+            if (source / part).is_dir():
+                shutil.copytree(source / part, static / "reveal.js" / part, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("*.map", "*.esm.js", *other_themes))
+            else:
+                shutil.copy2(source / part, static / "reveal.js" / part)
+    return static
+
+
+def _ignore(top, patterns):
+    """A copytree `ignore` for file patterns and for sub-paths of `top` such as output/svg."""
+    names = shutil.ignore_patterns(*[p for p in patterns if "/" not in p])
+    paths = {Path(top) / p for p in patterns if "/" in p}
+
+    def ignore(folder, entries):
+        return set(names(folder, entries)) | {e for e in entries if Path(folder) / e in paths}
+    return ignore
+
+
+# ------------------------------------------------------------------------------------------
+# The pages
+# ------------------------------------------------------------------------------------------
+def _exporter(kind):
+    # basedirs: where the two templates live; paths: where they find emlib_offline.j2.
+    options = {"extra_template_basedirs": [str(TEMPLATES)], "extra_template_paths": [str(TEMPLATES)]}
+    if kind == "html":
+        exporter = HTMLExporter(template_name="emlib_html", **options)
+    else:
+        exporter = SlidesExporter(template_name="emlib_slides", exclude_input_prompt=True,
+                                  exclude_output_prompt=True, **options, **SLIDE_OPTIONS)
+        exporter.reveal_url_prefix = "_static/reveal.js"
+    exporter.mathjax_url = f"_static/mathjax/{MATHJAX_SCRIPT}"
+    # Never used by the templates above; emptied so that no CDN address can slip into a page.
+    for trait in ("require_js_url", "jquery_url", "jupyter_widgets_base_url", "widget_renderer_url",
+                  "mermaid_js_url", "mermaid_layout_elk_js_url"):
+        if exporter.has_trait(trait):
+            setattr(exporter, trait, "")
+    return exporter
+
+
+def build(kind, out, paths=None, npm_dir=NPM_DIR):
+    """Write the HTML edition (kind "html") or the slides ("slides") of `paths` into `out`.
+
+    Returns a list of (notebook path, page file name, title), in the order of the lessons.
+    """
+    if kind not in ("html", "slides"):
+        raise ValueError(f"kind must be 'html' or 'slides', got {kind!r}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_static(out, node_modules(npm_dir), reveal=(kind == "slides"))
+    exporter = _exporter(kind)
+    suffix = ".slides.html" if kind == "slides" else ".html"
+    notebooks = [(Path(p), nbformat.read(p, as_version=4)) for p in lessons(paths)]
+    pages = [(path, path.stem + suffix, title_of(nb) or path.stem) for path, nb in notebooks]
+    for i, (path, nb) in enumerate(notebooks):
+        static_widgets(nb)
+        nb.metadata["title"] = pages[i][2]          # the browser tab's title (in memory only)
+        nav = {"index": "index.html",
+               "previous": _link(pages[i - 1]) if i > 0 else None,
+               "next": _link(pages[i + 1]) if i + 1 < len(pages) else None}
+        body, _ = exporter.from_notebook_node(
+            nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)},
+                           "lesson_nav": nav})
+        (out / pages[i][1]).write_text(without_css_comments(body), encoding="utf-8")
+    (out / "index.html").write_text(index_page(pages, kind), encoding="utf-8")
+    return pages
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("<pre>{text}</pre>\n<p class=\"emlib-widget-note\"><em>An interactive widget: it runs "
+               "in JupyterLab, with a kernel (open the notebook there).</em></p>")
+
+
+def static_widgets(nb):
+    """Replace each widget output by its text form and a note that it runs only in JupyterLab
+    (in memory); and drop stored widget state, which would make nbconvert load a widget manager."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if data.pop(WIDGET_VIEW, None) is not None:
+                data["text/html"] = WIDGET_NOTE.format(text=html.escape(data.get("text/plain", "widget")))
+    return nb
+
+
+def without_css_comments(page):
+    """The page with the comments of its inline style sheets removed: JupyterLab's CSS, which
+    nbconvert inlines, credits its sources by URL there, which only gets in the way of checking
+    that the page loads nothing from the internet (grep http) and weighs every page."""
+    return re.sub(r"(<style[^>]*>)(.*?)(</style>)",
+                  lambda m: m.group(1) + re.sub(r"/\*.*?\*/", "", m.group(2), flags=re.DOTALL) + m.group(3),
+                  page, flags=re.DOTALL)
+
+
+def _link(page):
+    return {"href": page[1], "title": page[2]}
+
+
+def index_page(pages, kind):
+    """index.html: the lessons in order, each linked to its page by its title."""
+    what = "slides" if kind == "slides" else "lessons"
+    items = "\n".join(f'  <li><a href="{html.escape(page)}">{html.escape(title)}</a></li>'
+                      for _, page, title in pages)
+    hint = ("Arrow keys move between slides (down for the details and solutions); "
+            "press S for the speaker notes, F for full screen."
+            if kind == "slides" else
+            "Static pages: the code and its stored outputs, readable without Python. "
+            "To run the code or use the widgets, open the notebooks in JupyterLab.")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>EM for Gaussian mixtures, step by step: the {what}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 48em; margin: 2em auto; padding: 0 1em;
+       line-height: 1.5; }}
+li {{ margin: 0.3em 0; }}
+</style>
+</head>
+<body>
+<h1>EM for Gaussian mixtures, step by step</h1>
+<p>The {what}, in order. {html.escape(hint)}</p>
+<ol class="lessons">
+{items}
+</ol>
+</body>
+</html>
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kind", choices=["html", "slides"])
+    parser.add_argument("notebooks", nargs="*", help="default: every notebooks/NN_*.ipynb")
+    parser.add_argument("--out", type=Path, help="default: build/html or build/slides")
+    args = parser.parse_intermixed_args(argv)
+    out = args.out or ROOT / "build" / args.kind
+    try:
+        pages = build(args.kind, out, args.notebooks)
+    except RuntimeError as err:
+        sys.exit(str(err))
+    print(f"wrote {len(pages)} pages and index.html to {out}")
+
+
+if __name__ == "__main__":
+    main()
