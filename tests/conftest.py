@@ -7,12 +7,12 @@
 
 and the web_editions fixture that tests/test_web.py and tests/test_browser.py share.
 """
-import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from helpers import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,11 +58,3 @@ def web_editions(tmp_path_factory):
                 build_web.build(kind, out / kind)
             (out / "done").touch()
     return {kind: out / kind for kind in ("html", "slides")}
-
-
-def load_tool(name):
-    """A script of tools/ as a module."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

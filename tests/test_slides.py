@@ -7,7 +7,6 @@ the script itself, on copies: its rules, that it is idempotent, and that it touc
 the slide types.
 """
 import base64
-import importlib.util
 import json
 import math
 import shutil
@@ -16,19 +15,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
     (ROOT / "notebooks" / "student").glob("[0-9][0-9]_*.ipynb"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 RUN_IT = "run `python tools/slide_metadata.py` and commit the notebooks"
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 slide_metadata = load_tool("slide_metadata")

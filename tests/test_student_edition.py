@@ -7,11 +7,11 @@ cell types and sources (outputs are nbval's business), check that no solution co
 it, and that every check cell survives and reports "not implemented yet".
 """
 import ast
-import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -26,13 +26,6 @@ CHECKS = {
     "04_convergence.ipynb": ["check_em_iteration"],
     "07_choosing_k.ipynb": ["check_bic"],
 }
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 make_student = load_tool("make_student")
