@@ -28,6 +28,7 @@ from ._checks import (
     check_responsibilities,
 )
 from .gmm import GMM
+from .init import INITIALISATIONS, as_generator
 
 LOG_2PI = np.log(2 * np.pi)
 TOO_FAR = ("X has points so far from every component that their squared distances overflow "
@@ -266,8 +267,6 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
     Returns a FitResult.  Raises CollapseError (a ValueError) naming the component and the
     iteration when a component collapses.
     """
-    from .init import INITIALISATIONS
-
     X = check_data(X)
     check_number(max_iter, "max_iter", minimum=1, integer=True)
     check_number(tol, "tol", minimum=0)
@@ -282,12 +281,11 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
                 f"init must be an emlib.GMM (the starting parameters) or an integer (the number "
                 f"of components), not {type(init).__name__} ({init!r})"
             )
-        if init_method not in INITIALISATIONS:
-            raise ValueError(f"init_method must be one of {sorted(INITIALISATIONS)}, got {init_method!r}")
+        initialise = _initialisation(init_method)
         if rng is None:
             raise ValueError(f"init={init} components needs rng (a seed or a numpy.random.Generator) "
                              "so that the starting point is reproducible")
-        params = INITIALISATIONS[init_method](X, init, rng)
+        params = initialise(X, init, rng)
 
     n = X.shape[0]
     resp, loglik = _e_step(X, params)
@@ -326,17 +324,14 @@ def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", **fit_options)
     X: (n, d); k: number of components; fit_options: passed to fit (max_iter, tol, reg_covar).
     Returns the best FitResult and the final log-likelihood of every start, (n_init,).
     """
-    from .init import INITIALISATIONS, as_generator
-
     X = check_data(X)
     check_number(n_init, "n_init", minimum=1, integer=True)
-    if init_method not in INITIALISATIONS:
-        raise ValueError(f"init_method must be one of {sorted(INITIALISATIONS)}, got {init_method!r}")
+    initialise = _initialisation(init_method)
     rng = as_generator(rng)
     best, finals = None, np.full(n_init, np.nan)
     for r in range(n_init):
         try:
-            result = fit(X, INITIALISATIONS[init_method](X, k, rng), **fit_options)
+            result = fit(X, initialise(X, k, rng), **fit_options)
         except CollapseError:
             continue
         finals[r] = result.log_likelihoods[-1]
@@ -345,6 +340,13 @@ def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", **fit_options)
     if best is None:
         raise CollapseError(f"all {n_init} starts collapsed; pass reg_covar > 0", component=None)
     return best, finals
+
+
+def _initialisation(init_method):
+    """The initialisation function named by init_method ("kmeans++" or "random")."""
+    if init_method not in INITIALISATIONS:
+        raise ValueError(f"init_method must be one of {sorted(INITIALISATIONS)}, got {init_method!r}")
+    return INITIALISATIONS[init_method]
 
 
 def _checked(X, params):
