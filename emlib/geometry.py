@@ -1,5 +1,5 @@
-"""The geometry behind the pictures: covariance ellipses, their probability mass, straight paths
-between parameters, and lining up the components of two mixtures.
+"""The geometry behind the pictures: covariance ellipses, their probability mass, and straight
+paths between parameters.  (Lining up the components of two mixtures is emlib.compare's.)
 
 No plotting here (this module never imports matplotlib): `emlib.plotting` draws what these
 functions compute, and the tests check them on their own.

@@ -8,8 +8,10 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_log_likelihood(log_likelihoods)        log p(X | theta_t) over the iterations t
     plot_snapshots(X, history, iterations)      a grid of panels, one per iteration
     plot_lower_bound(X, params_old, params_new) the bound B(q, theta) under log p(X | theta)
+    plot_criteria(selection)                    BIC and AIC against k, the chosen k marked
     plot_density_1d(x, params)                  histogram, mixture density and its components
     animate_fit(X, history, path)               an animated GIF of the fit
+    view_limits(X, params_list)                 one fixed view for pictures of several fits
 
 Conventions, the same for every function:
   * ax=None makes a new figure (plt.subplots, constrained layout); otherwise it draws into ax.
@@ -36,20 +38,19 @@ from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
-from scipy.stats import norm
 
 from ._checks import (
     as_float_array, check_data, check_finite, check_number, check_params, check_responsibilities,
 )
-from .em import e_step, log_likelihood, lower_bound
-from .compare import match_components
+from .compare import align
+from .em import e_step, log_densities, log_likelihood, lower_bound
 from .geometry import ellipse_geometry, ellipse_mass, params_path
 
 __all__ = [
     "PALETTE", "DATA_GREY", "component_colors", "responsibility_colors", "ellipse_geometry",
     "ellipse_mass", "plot_data", "plot_ellipses", "plot_responsibilities", "plot_true_vs_fitted",
-    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_density_1d", "animate_fit",
-    "plot_em_animation", "EllipseArtists", "LogLikelihoodArtists", "LowerBoundArtists",
+    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_density_1d",
+    "animate_fit", "view_limits", "EllipseArtists", "LogLikelihoodArtists", "LowerBoundArtists",
     "Density1DArtists",
 ]
 
@@ -242,13 +243,17 @@ def _iteration(t, history, name="iteration"):
     return int(t) % n
 
 
-def _view_limits(X, params_list=(), n_std=2.0, pad=0.05, reach=0.3):
-    """Fixed axis limits for a sequence of 2-D pictures: the data, and the ellipses as far as
-    `reach` times the data's extent beyond it (so a wild early component cannot shrink the data).
+def view_limits(X, params_list=(), n_std=2.0, pad=0.05, reach=0.3):
+    """Fixed axis limits for a sequence of 2-D pictures (the panels of plot_snapshots, the frames
+    of animate_fit, the explorer's slider): the data, and the ellipses as far as `reach` times
+    the data's extent beyond it (so a wild early component cannot shrink the data), plus a
+    margin of `pad` times the extent.
 
     The n_std ellipse of N(mu, Sigma) spans mu_a +- n_std sqrt(Sigma_aa) along axis a.
-    Returns (xlim, ylim).
+    X: (n, 2); params_list: GMMs with d = 2 (e.g. a fit's history).  Returns (xlim, ylim).
     """
+    X = _points_2d(X)
+    params_list = [_params_2d(params, f"params_list[{i}]") for i, params in enumerate(params_list)]
     data_lo, data_hi = X.min(axis=0), X.max(axis=0)
     extent = np.maximum(data_hi - data_lo, 1e-12)
     lo, hi = data_lo.copy(), data_hi.copy()
@@ -360,7 +365,7 @@ def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, 
     """The data with the true mixture's ellipses dashed and the fitted mixture's solid.
 
     With match=True the fitted components are first reordered to line up with the true ones
-    (match_components: EM's component numbering is arbitrary), so that component j has the same
+    (compare.align: EM's component numbering is arbitrary), so that component j has the same
     colour in both.  The legend sits outside the axes, to the right, so as not to hide data.
 
     X: (n, 2); true_params, fitted_params: GMMs with d = 2; labels: None (grey points) or (n,)
@@ -371,7 +376,7 @@ def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, 
     true_params = _params_2d(true_params, "true_params")
     fitted_params = _params_2d(fitted_params, "fitted_params")
     if match and fitted_params.k == true_params.k:
-        fitted_params = fitted_params.permuted(match_components(fitted_params, true_params))
+        fitted_params = align(fitted_params, true_params)
     ax = _new_axes(ax, figsize=(8.2, 5.4))
     plot_data(X, labels=labels, ax=ax, alpha=0.6, title="")
     plot_ellipses(true_params, ax=ax, n_std=n_std, linestyle="--", linewidth=1.6,
@@ -453,12 +458,14 @@ def plot_criteria(selection, ax=None, *, title=None):
     Returns the BIC line, the AIC line and the marker of the chosen k.
     """
     ax = _new_axes(ax)
-    bic = _line(ax, selection.ks, selection.bic, color=PALETTE[0], linewidth=1.8, marker="o", label="BIC")
+    bic = _line(ax, selection.ks, selection.bic, color=PALETTE[0], linewidth=1.8, marker="o",
+                label="BIC")
     aic = _line(ax, selection.ks, selection.aic, color=PALETTE[1], linewidth=1.8, marker="s",
                 linestyle="--", label="AIC")
     chosen = getattr(selection, selection.criterion)[selection.ks == selection.best_k]
     best = ax.scatter(x=[selection.best_k], y=chosen, s=160, facecolors="none", edgecolors="black",
-                      linewidths=1.5, zorder=4, label=f"chosen by {selection.criterion.upper()}: k = {selection.best_k}")
+                      linewidths=1.5, zorder=4,
+                      label=f"chosen by {selection.criterion.upper()}: k = {selection.best_k}")
     ax.set_xticks(selection.ks)
     ax.legend(loc="best")
     _finish(ax, "number of components k", "criterion (smaller is better)", title,
@@ -555,7 +562,7 @@ def plot_density_1d(x, params, ax=None, resp=None, bins=30, *, colors=None, titl
         resp = _resp_for(x[:, None], resp, params.k)
     mu, sd, w = params.means[:, 0], np.sqrt(params.covariances[:, 0, 0]), params.weights
     grid = np.linspace(min(x.min(), (mu - 5 * sd).min()), max(x.max(), (mu + 5 * sd).max()), 801)
-    weighted = w[:, None] * norm.pdf(grid[None, :], loc=mu[:, None], scale=sd[:, None])   # (k, m)
+    weighted = (w * np.exp(log_densities(grid[:, None], params))).T                    # (k, m)
     ax = _new_axes(ax, figsize=(8.4, 4.6))
     _, _, hist = ax.hist(x=x, bins=bins, density=True, color="0.85", edgecolor="white",
                          label="data (histogram)", zorder=1)
@@ -589,11 +596,16 @@ def plot_density_1d(x, params, ax=None, resp=None, bins=30, *, colors=None, titl
 # ----------------------------------------------------------------------------------------
 # EM over time
 # ----------------------------------------------------------------------------------------
-def _draw_iteration(ax, X, params, n_std, s=14):
-    """Responsibilities under params as colours and params' ellipses; returns log p(X | params)."""
+def _draw_iteration(ax, X, params, n_std, limits, s=14):
+    """Responsibilities under params as colours and params' ellipses, in the fixed view
+    limits = (xlim, ylim); returns log p(X | params)."""
     resp, loglik = e_step(X, params)
     plot_responsibilities(X, resp, ax=ax, s=s, title="")
     plot_ellipses(params, ax=ax, n_std=n_std, linewidth=1.6, title="")
+    (left, right), (bottom, top) = limits
+    ax.set_xlim(left=left, right=right)
+    ax.set_ylim(bottom=bottom, top=top)
+    ax.set_aspect(aspect="equal", adjustable="box")
     return loglik
 
 
@@ -617,7 +629,7 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
     for t in ts:
         _params_2d(history[t], f"history[{t}]")
     n_std = _n_stds(n_std)
-    xlim, ylim = _view_limits(X, [history[t] for t in ts], max(n_std))
+    xlim, ylim = view_limits(X, [history[t] for t in ts], max(n_std))
     created = axes is None
     if created:
         check_number(ncols, "ncols", minimum=1, integer=True)
@@ -638,11 +650,8 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
         axes = axes[: len(ts)]
         fig = axes[0].figure
     for ax, t in zip(axes, ts):
-        loglik = _draw_iteration(ax, X, history[t], n_std, s=8)
+        loglik = _draw_iteration(ax, X, history[t], n_std, (xlim, ylim), s=8)
         ax.set_title(f"t = {t}\nlog-likelihood {loglik:.1f}")
-        ax.set_xlim(left=xlim[0], right=xlim[1])
-        ax.set_ylim(bottom=ylim[0], top=ylim[1])
-        ax.set_aspect(aspect="equal", adjustable="box")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
     if created:
@@ -686,17 +695,14 @@ def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     T = len(history) - 1
-    xlim, ylim = _view_limits(X, history, max(n_std))
+    limits = view_limits(X, history, max(n_std))
     fig, ax = plt.subplots(figsize=figsize)
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.1, top=0.92)   # fixed: frames do not jump
 
     def draw(t):
         ax.clear()
-        loglik = _draw_iteration(ax, X, history[t], n_std)
+        loglik = _draw_iteration(ax, X, history[t], n_std, limits)
         ax.set_title(title.format(t=t, T=T, loglik=loglik))
-        ax.set_xlim(left=xlim[0], right=xlim[1])
-        ax.set_ylim(bottom=ylim[0], top=ylim[1])
-        ax.set_aspect(aspect="equal", adjustable="box")
         return []
 
     try:
@@ -706,7 +712,3 @@ def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
     finally:
         plt.close(fig)
     return path
-
-
-#: Another name for animate_fit.
-plot_em_animation = animate_fit

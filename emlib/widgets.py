@@ -35,6 +35,7 @@ import base64
 import html
 import io
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -87,15 +88,14 @@ def explorer(X, k=3, seed=0, *, init_method="kmeans++", max_iter=50, tol=1e-6, r
     (later refits report errors in the status line instead).
     """
     if static or ipywidgets is None:
-        import matplotlib.pyplot as plt
-
         X, k, seed = _check_arguments(X, k, seed)
         result = fit(X, k, rng=seed, init_method=init_method, max_iter=max_iter, tol=tol,
                      reg_covar=reg_covar, keep_history=True)
+        ts = snapshot_iterations(result.n_iter)
         axes = plotting.plot_snapshots(
-            X, result.history, snapshot_iterations(result.n_iter),
+            X, result.history, ts,
             title=f"EM with k = {k} components (initialisation seed {seed}) at iterations "
-                  + ", ".join(map(str, snapshot_iterations(result.n_iter))),
+                  + ", ".join(map(str, ts)),
         )
         fig = axes[0].figure
         plt.close(fig)      # detached from pyplot: a notebook shows it once, as the cell's value
@@ -141,7 +141,6 @@ class EMExplorer:
                              "reg_covar": reg_covar}
         self.result = self._fit(k, seed)            # a bad first fit raises: the arguments are wrong
         self._k, self._seed = k, seed               # what self.result was fitted with
-        self._limits = self._view_limits()
         self.figure = None
         self._resetting = False
 
@@ -186,7 +185,6 @@ class EMExplorer:
                 f"refit with k = {k}, seed = {seed} failed: {type(err).__name__}: {err}", quote=False)
             return None
         self.result, self._k, self._seed = result, k, seed
-        self._limits = self._view_limits()
         self._resetting = True                      # one redraw, not one per slider change
         try:
             self.slider.value = 0
@@ -204,20 +202,6 @@ class EMExplorer:
             self._draw(change["new"])
 
     # ------------------------------------------------------------------------------------
-    def _view_limits(self, reach=0.3, pad=0.05):
-        """One view for every t: the data, widened for the 2-sigma ellipses by at most `reach`
-        times the data's extent (so a wide early component does not shrink the data)."""
-        lo, hi = self.X.min(axis=0), self.X.max(axis=0)
-        extent = np.maximum(hi - lo, 1e-12)
-        reach_lo, reach_hi = lo - reach * extent, hi + reach * extent
-        for params in self.result.history:
-            half = 2 * np.sqrt(np.diagonal(params.covariances, axis1=1, axis2=2))
-            lo = np.minimum(lo, (params.means - half).min(axis=0))
-            hi = np.maximum(hi, (params.means + half).max(axis=0))
-        lo = np.maximum(lo, reach_lo) - pad * extent
-        hi = np.minimum(hi, reach_hi) + pad * extent
-        return (lo[0], hi[0]), (lo[1], hi[1])
-
     def _draw(self, t):
         """Redraw the picture and the status line for iteration t of the current fit."""
         result, T = self.result, self.result.n_iter
@@ -230,7 +214,7 @@ class EMExplorer:
             title=f"t = {t}: responsibilities under $\\theta_{{{t}}}$ (colour),\n"
                   "its 1σ and 2σ ellipses and means")
         plotting.plot_ellipses(params, ax=left, n_std=(1, 2), linewidth=1.6)
-        xlim, ylim = self._limits
+        xlim, ylim = plotting.view_limits(self.X, result.history)   # the same view at every t
         left.set_xlim(xlim)
         left.set_ylim(ylim)
         left.set_aspect(aspect="equal", adjustable="box")

@@ -319,11 +319,18 @@ def test_lower_bound_adds_zero_and_one_and_skips_invalid_mixtures():
     X = np.array([[0.0, 0.0], [0.3, -0.2], [1.0, 1.2], [1.1, 0.8], [-0.4, 0.1]])
     old = GMM([0.9, 0.1], [[0.0, 0.0], [1.0, 1.0]], [np.eye(2), 2 * np.eye(2)])
     new = emlib.m_step(X, emlib.e_step(X, old)[0])
-    drawn = P.plot_lower_bound(X, old, new, s=np.linspace(-0.5, 1.5, 10))
+    grid = np.linspace(-0.5, 1.5, 10)                # holds neither 0 nor 1
+
+    def valid(s):                                    # by hand: weights > 0, covariances PD
+        weights = (1 - s) * old.weights + s * new.weights
+        covs = (1 - s) * old.covariances + s * new.covariances
+        return weights.min() > 0 and np.linalg.eigvalsh(covs).min() > 0
+
+    expected = [s for s in sorted([*grid, 0.0, 1.0]) if valid(s)]
+    assert len(expected) < len(grid) + 2             # this path does leave the valid mixtures
+    drawn = P.plot_lower_bound(X, old, new, s=grid)
     s = drawn.log_likelihood.get_xdata()
-    assert 0.0 in s and 1.0 in s
-    for s_i in s:                                    # every drawn s is a valid mixture
-        interpolate_params(old, new, float(s_i))
+    np.testing.assert_array_equal(s, expected)
     B, L = drawn.bound.get_ydata(), drawn.log_likelihood.get_ydata()
     assert np.all(B <= L + 1e-9)
 
@@ -361,6 +368,26 @@ def test_density_1d_rug_is_coloured_by_responsibilities():
 # ----------------------------------------------------------------------------------------
 # EM over time
 # ----------------------------------------------------------------------------------------
+def test_view_limits_cover_data_and_ellipses_but_not_a_wild_component():
+    X = np.array([[0.0, 0.0], [10.0, 5.0], [4.0, 1.0]])      # extent 10 x 5
+    # 2-sigma box of N((5, 2.5), diag(1, 4)): x in [3, 7] (inside the data), y in [-1.5, 6.5]
+    near = GMM([1.0], [[5.0, 2.5]], [np.diag([1.0, 4.0])])
+    # 2-sigma box of N((50, 2.5), I): x up to 52, far beyond 10 + 0.3 * 10 = 13
+    wild = GMM([1.0], [[50.0, 2.5]], [np.eye(2)])
+    pad_x, pad_y = 0.05 * 10, 0.05 * 5
+
+    def check(got, x_range, y_range):
+        np.testing.assert_allclose(got, [[x_range[0] - pad_x, x_range[1] + pad_x],
+                                         [y_range[0] - pad_y, y_range[1] + pad_y]], rtol=1e-12)
+
+    check(P.view_limits(X), (0, 10), (0, 5))
+    check(P.view_limits(X, [near]), (0, 10), (-1.5, 6.5))
+    check(P.view_limits(X, [near, wild]), (0, 13), (-1.5, 6.5))   # the wild one cut at 13
+    check(P.view_limits(X, [near], n_std=1.5), (0, 10), (-0.5, 5.5))   # y: 2.5 +- 3
+    with pytest.raises(ValueError, match="d=2"):
+        P.view_limits(X, [GMM([1.0], [[0.0]], [[[1.0]]])])
+
+
 def test_snapshots_draw_one_panel_per_iteration_with_its_responsibilities(seed):
     X, _, result = seed
     T = len(result.history) - 1
@@ -394,7 +421,6 @@ def test_animation_writes_one_gif_frame_per_iteration(seed, tmp_path):
         assert gif.n_frames == 5
         assert gif.info["duration"] == pytest.approx(200, abs=10)
     assert plt.get_fignums() == []                         # its figure was closed
-    assert P.plot_em_animation is P.animate_fit
 
 
 def test_maths_modules_do_not_import_matplotlib():

@@ -6,7 +6,6 @@ explorer's own result, so a status that shows another iteration, another fit or 
 fails.
 """
 import base64
-import re
 
 import matplotlib
 
@@ -71,14 +70,14 @@ def test_explorer_shows_the_fit_emlib_makes(X):
 def test_status_and_picture_follow_the_slider(X, path):
     explorer = widgets.explorer(X, k=3, seed=1)
     expected = reference_fit(X, 3, 1)
+    view = explorer.figure.axes[0].get_xlim(), explorer.figure.axes[0].get_ylim()
     for t in path:
         before = shown_png(explorer)
         explorer.slider.value = t
         assert explorer.status.value == status_for(expected, t)
-        assert re.search(rf"\biteration {t}\b", explorer.status.value)
-        assert f"{expected.log_likelihoods[t]:.4f}" in explorer.status.value
         left, right = explorer.figure.axes[:2]
         assert left.get_title().startswith(f"t = {t}:")
+        assert (left.get_xlim(), left.get_ylim()) == view, "the view moved with the slider"
         assert any(f"t = {t}" == text.get_label() for text in right.collections), "curve not marked at t"
         assert shown_png(explorer) != before, "the picture did not change with the slider"
 
@@ -183,7 +182,6 @@ def test_repr_is_short_and_deterministic(X):
     explorer = widgets.explorer(X, k=3, seed=0)
     text = repr(explorer)
     assert text == f"EMExplorer(k=3, seed=0, iterations=0..{reference_fit(X, 3, 0).n_iter})"
-    assert "0x" not in text
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == text
     assert "application/vnd.jupyter.widget-view+json" in bundle   # Jupyter renders the widget
@@ -204,9 +202,7 @@ def test_bad_arguments_are_refused(X):
 # ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("T, expected", [(0, [0]), (1, [0, 1]), (3, [0, 1, 2, 3]), (30, [0, 1, 3, 7, 15, 30])])
 def test_snapshot_iterations(T, expected):
-    ts = widgets.snapshot_iterations(T)
-    assert ts == expected
-    assert ts == sorted(set(ts)) and ts[0] == 0 and ts[-1] == T and len(ts) <= 6
+    assert widgets.snapshot_iterations(T) == expected
 
 
 def check_static_figure(fig, X, k, seed):
