@@ -24,14 +24,13 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .data import sample, seed_data, seed_initial_params, seed_true_params
-from .em import CollapseError, e_step, log_likelihood, m_step
+from .em import LOG_2PI, CollapseError, e_step, log_densities, log_likelihood, m_step
 from .gmm import GMM
 from .selection import bic, n_parameters
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step", "check_em_iteration",
            "check_bic"]
 
-LOG_2PI = np.log(2 * np.pi)
 #: Below this, exp() underflows to 0 in double precision: a naive density is exactly 0 there.
 UNDERFLOW = np.log(np.finfo(float).tiny)
 
@@ -66,7 +65,7 @@ class _Case:
 def _a(value):
     """'a list', 'an ndarray': the type of value with its article."""
     name = type(value).__name__
-    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+    return f"{'an' if name[0] in 'aeiou' or name == 'ndarray' else 'a'} {name}"
 
 
 def _name(fn):
@@ -157,17 +156,31 @@ def _array(value, what, shape, shape_hints=None):
     return arr
 
 
-def _three(got, names=("weights", "means", "covariances")):
+def _returned(got, line):
+    """A _Fail when the function returned None; line is what it should end with, e.g. "`return X, z`"."""
+    if got is None:
+        raise _Fail("the function returned None", f"end it with {line}.")
+
+
+def _values(got, names, hint=None):
+    """The len(names) values a function returned as a tuple or list, or a _Fail saying what came back
+    instead; hint defaults to "end it with `return <names>`"."""
+    line = f"`return {', '.join(names)}`"
+    _returned(got, line)
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        what = f"{len(got)} values" if isinstance(got, (tuple, list)) else _a(got)
+        listed = " and ".join(names) if len(names) == 2 else ", ".join(names)
+        raise _Fail(f"expected {['two', 'three'][len(names) - 2]} values back ({listed}), got {what}",
+                    hint or f"end it with {line}.")
+    return tuple(got)
+
+
+def _three(got):
     """(weights, means, covariances) from a tuple or list of three, or from anything with those attributes."""
+    names = ("weights", "means", "covariances")
     if all(hasattr(got, a) for a in names):
         return tuple(getattr(got, a) for a in names)
-    if got is None:
-        raise _Fail("the function returned None", "end it with `return weights, means, covariances`.")
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        what = f"{len(got)} values" if isinstance(got, (tuple, list)) else _a(got)
-        raise _Fail(f"expected three values back (weights, means, covariances), got {what}",
-                    "end it with `return weights, means, covariances`.")
-    return tuple(got)
+    return _values(got, names)
 
 
 def _first_differing(got, expected, rtol=1e-6, atol=1e-8):
@@ -193,8 +206,14 @@ DENSITY_MISTAKES = {
 }
 
 
-def _log_joint(X, weights, means, covariances, wrong=()):
-    """a[i, j] = log pi_j + log N(x_i | mu_j, Sigma_j), (n, k), with the mistakes named in `wrong`."""
+def _log_joint(X, params):
+    """a[i, j] = log pi_j + log N(x_i | mu_j, Sigma_j), (n, k): emlib's reference."""
+    return log_densities(X, params) + np.log(params.weights)
+
+
+def _wrong_log_joint(X, weights, means, covariances, wrong):
+    """a[i, j] = log pi_j + log N(x_i | mu_j, Sigma_j), (n, k), with the mistakes (DENSITY_MISTAKES keys)
+    named in `wrong`: a learner's variants, to recognise, never the reference."""
     n, d = X.shape
     a = np.empty((n, len(weights)))
     for j, (w, mu, S) in enumerate(zip(weights, means, covariances)):
@@ -237,11 +256,14 @@ LOG_SUM_EXP = ("Far from every component each pi_j N(x | mu_j, Sigma_j) underflo
 # ----------------------------------------------------------------------------------------
 # The cases (deterministic: fixed numbers or fixed seeds)
 # ----------------------------------------------------------------------------------------
+def _arrays(params):
+    """A GMM as the plain (writeable) arrays the learner's functions take."""
+    return dict(weights=np.array(params.weights), means=np.array(params.means),
+                covariances=np.array(params.covariances))
+
+
 def _seed_case():
-    X, _ = seed_data()
-    theta = seed_initial_params()
-    return dict(X=X, weights=np.array(theta.weights), means=np.array(theta.means),
-                covariances=np.array(theta.covariances))
+    return dict(X=seed_data()[0], **_arrays(seed_initial_params()))
 
 
 def _rotated_case():
@@ -278,25 +300,20 @@ DENSITY_CASES = (
 )
 
 
-def _far_rows(X, weights, means, covariances):
+def _far_rows(X, params):
     """Rows whose every pi_j N(x_i | mu_j, Sigma_j) underflows to 0 in double precision."""
-    return _log_joint(X, weights, means, covariances).max(axis=1) < UNDERFLOW
+    return _log_joint(X, params).max(axis=1) < UNDERFLOW
 
 
 # ----------------------------------------------------------------------------------------
 # 01: sampling
 # ----------------------------------------------------------------------------------------
 def _sample_result(got, n, d, k):
-    if got is None:
-        raise _Fail("the function returned None", "end it with `return X, z`.")
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        what = f"{len(got)} values" if isinstance(got, (tuple, list)) else _a(got)
-        raise _Fail(f"expected two values back (X and z), got {what}",
-                    "return both the points and their components: `return X, z`.")
-    if np.ndim(got[0]) == 1 and np.ndim(got[1]) == 2:
+    X, z = _values(got, ("X", "z"), "return both the points and their components: `return X, z`.")
+    if np.ndim(X) == 1 and np.ndim(z) == 2:
         raise _Fail("the first value is 1-D and the second 2-D", "return them in the order X, z.")
-    X = _array(got[0], "X", (n, d), {(d, n): "X is transposed: one row per point."})
-    z = _array(got[1], "z", (n,))
+    X = _array(X, "X", (n, d), {(d, n): "X is transposed: one row per point."})
+    z = _array(z, "z", (n,))
     if not np.all(np.isfinite(X)):
         raise _Fail(f"X contains {'NaN' if np.isnan(X).any() else 'infinite'} values",
                     "a NaN often comes from np.sqrt(Sigma), which takes square roots entry by entry (and of "
@@ -396,8 +413,9 @@ def _e_step_case(call, X, weights, means, covariances):
     got = _array(call(X, weights, means, covariances), "the result", (n, k), {
         (k, n): f"the result is transposed: one row per point, one column per component, shape (n, k) = ({n}, {k}).",
     })
-    expected = e_step(X, GMM(weights, means, covariances))[0]
-    far = _far_rows(X, weights, means, covariances)
+    params = GMM(weights, means, covariances)
+    expected = e_step(X, params)[0]
+    far = _far_rows(X, params)
     bad = ~np.isfinite(got).all(axis=1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -406,20 +424,20 @@ def _e_step_case(call, X, weights, means, covariances):
                     else "a NaN comes from 0/0, inf - inf or the log of a negative number.")
     if _close(got, expected, atol=1e-7):
         return
+    i = _first_differing(got, expected, atol=1e-7)
     rows_sum_to_one = np.allclose(got.sum(axis=1), 1)
     if not rows_sum_to_one and np.allclose(got.sum(axis=0), 1):
         hint = ("each column sums to 1, so the normalisation runs over the points: divide each row by its own sum "
                 "(sum over the components j, axis=1, with keepdims=True), so that each row sums to 1.")
-    elif not rows_sum_to_one and _close(got, np.exp(_log_joint(X, weights, means, covariances)), atol=1e-12):
+    elif not rows_sum_to_one and _close(got, np.exp(_log_joint(X, params)), atol=1e-12):
         hint = "these are pi_j N(x_i | mu_j, Sigma_j): divide each row by its sum, the mixture density p(x_i)."
     else:
         combo = _mistakes(("inverse", "log_det", "half", "weights"),
-                          lambda c: _close(got, _softmax(_log_joint(X, weights, means, covariances, c)), atol=1e-7))
-        i = _first_differing(got, expected, atol=1e-7)
+                          lambda c: _close(got, _softmax(_wrong_log_joint(X, weights, means, covariances, c)),
+                                           atol=1e-7))
         hint = (_mistake_hint(combo) if combo else
                 LOG_SUM_EXP if far[i] else
                 None if rows_sum_to_one else "each row of gamma should sum to 1.")
-    i = _first_differing(got, expected, atol=1e-7)
     raise _Fail(f"point {i} at {_fmt(X[i])}: expected {_fmt(expected[i])}, got {_fmt(got[i])}", hint)
 
 
@@ -437,18 +455,18 @@ def check_e_step(fn):
     return _run(fn, [_Case(title, _e_step_case, **make()) for title, make in DENSITY_CASES])
 
 
-def _seed_formula(X, weights, means, covariances):
+def _seed_formula(X, params):
     """The seed script's stopping quantity: sum_i log sum_j gamma_ij pi_j (not the log-likelihood)."""
-    gamma = _softmax(_log_joint(X, weights, means, covariances))
-    return float(np.log(gamma @ weights).sum())
+    gamma = e_step(X, params)[0]
+    return float(np.log(gamma @ params.weights).sum())
 
 
 def _log_likelihood_case(call, X, weights, means, covariances):
     n = len(X)
     got = call(X, weights, means, covariances)
-    expected = log_likelihood(X, GMM(weights, means, covariances))
-    if got is None:
-        raise _Fail("the function returned None", "end it with `return` and the total log-likelihood.")
+    params = GMM(weights, means, covariances)
+    expected = log_likelihood(X, params)
+    _returned(got, "`return` and the total log-likelihood")
     try:
         arr = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -459,7 +477,7 @@ def _log_likelihood_case(call, X, weights, means, covariances):
     if arr.size != 1:
         raise _Fail(f"expected one number (the total log-likelihood), got an array of shape {arr.shape}")
     value = float(arr.ravel()[0])
-    far = _far_rows(X, weights, means, covariances).any()
+    far = _far_rows(X, params).any()
     if not np.isfinite(value):
         raise _Fail(f"expected {_fmt(expected)}, got {value}",
                     LOG_SUM_EXP if far
@@ -467,7 +485,7 @@ def _log_likelihood_case(call, X, weights, means, covariances):
     if np.isclose(value, expected, rtol=1e-7, atol=1e-6):
         return
     same = lambda other: np.isclose(value, other, rtol=1e-7, atol=1e-6)  # noqa: E731
-    if same(_seed_formula(X, weights, means, covariances)):
+    if same(_seed_formula(X, params)):
         hint = ("this is the seed script's quantity sum_i log sum_j gamma_ij pi_j, not the log-likelihood "
                 "sum_i log sum_j pi_j N(x_i | mu_j, Sigma_j): the densities belong inside the sum (notebook 05).")
     elif same(expected / n):
@@ -476,7 +494,8 @@ def _log_likelihood_case(call, X, weights, means, covariances):
         hint = "the sign is flipped: the log-likelihood of these data is negative."
     else:
         combo = _mistakes(("inverse", "log_det", "half", "weights", "constant"),
-                          lambda c: same(logsumexp(_log_joint(X, weights, means, covariances, c), axis=1).sum()))
+                          lambda c: same(logsumexp(_wrong_log_joint(X, weights, means, covariances, c),
+                                                   axis=1).sum()))
         hint = _mistake_hint(combo) if combo else LOG_SUM_EXP if far else None
     raise _Fail(f"expected {_fmt(expected)}, got {_fmt(value)}", hint)
 
@@ -589,8 +608,8 @@ def _m_step_case(call, X, resp):
     _check_m_step_result(X, resp, call(X, resp))
 
 
-def _soft_case():
-    case = _rotated_case()
+def _with_responsibilities(case):
+    """X and the responsibilities under the case's parameters, the input of an M-step."""
     return dict(X=case["X"], resp=e_step(case["X"], GMM(case["weights"], case["means"], case["covariances"]))[0])
 
 
@@ -609,15 +628,14 @@ def check_m_step(fn):
     hard_X = np.array([[0.0, 0.0], [1.0, 0.5], [0.5, 2.0], [4.0, 4.0], [5.0, 3.0], [6.0, 5.5],
                        [4.5, 6.0], [-2.0, 5.0], [-3.0, 4.0], [-2.5, 6.5]])
     hard = np.eye(3)[[0, 0, 0, 1, 1, 1, 1, 2, 2, 2]]
-    seed = _seed_case()
     three_d = _three_d_case()
     random_resp = np.random.default_rng(5).dirichlet(np.ones(3), size=len(three_d["X"]))
     return _run(fn, [
         _Case("hard 0/1 responsibilities: each component is one group", _m_step_case, X=hard_X, resp=hard),
-        _Case("soft responsibilities, two rotated components in 2-D", _m_step_case, **_soft_case()),
-        _Case("the seed's data with the responsibilities at its start",
-              _m_step_case, X=seed["X"], resp=e_step(seed["X"], GMM(seed["weights"], seed["means"],
-                                                                    seed["covariances"]))[0]),
+        _Case("soft responsibilities, two rotated components in 2-D", _m_step_case,
+              **_with_responsibilities(_rotated_case())),
+        _Case("the seed's data with the responsibilities at its start", _m_step_case,
+              **_with_responsibilities(_seed_case())),
         _Case("three components in 3-D, random soft responsibilities", _m_step_case, X=three_d["X"],
               resp=random_resp),
     ])
@@ -648,7 +666,7 @@ def _em_iteration_case(call, X, weights, means, covariances):
         pass
 
     def m_step_of(combo):
-        other = m_step(X, _softmax(_log_joint(X, weights, means, covariances, combo)))
+        other = m_step(X, _softmax(_wrong_log_joint(X, weights, means, covariances, combo)))
         return same((other.weights, other.means, other.covariances))
 
     combo = _mistakes(("inverse", "log_det", "half", "weights"), m_step_of)
@@ -695,8 +713,7 @@ def _bic_case(call, X, weights, means, covariances):
     got = call(X, weights, means, covariances)
     params = GMM(weights, means, covariances)
     expected, loglik, p = bic(X, params), log_likelihood(X, params), n_parameters(k, d)
-    if got is None:
-        raise _Fail("the function returned None", "end it with `return` and the BIC.")
+    _returned(got, "`return` and the BIC")
     try:
         value = float(np.asarray(got, dtype=float).reshape(()))
     except (TypeError, ValueError):
@@ -740,13 +757,11 @@ def check_bic(fn):
     averaged, log10, a missing penalty, and names any other parameter count the value implies.
     Prints a verdict, returns True when every case passes.
     """
-    X, _ = seed_data()
-    truth = seed_true_params()
     weights, means, covariances = _three_d_params()
-    X3, _ = sample(GMM(weights[1:] / weights[1:].sum(), means[1:], covariances[1:]), 100, np.random.default_rng(4))
+    two = dict(weights=weights[1:] / weights[1:].sum(), means=means[1:], covariances=covariances[1:])
+    X3, _ = sample(GMM(**two), 100, np.random.default_rng(4))
     return _run(fn, [
-        _Case("the seed's data and the mixture it was drawn from (k = 3, d = 2)", _bic_case, X=X,
-              weights=np.array(truth.weights), means=np.array(truth.means), covariances=np.array(truth.covariances)),
-        _Case("100 points from two components in 3-D", _bic_case, X=X3, weights=weights[1:] / weights[1:].sum(),
-              means=means[1:].copy(), covariances=covariances[1:].copy()),
+        _Case("the seed's data and the mixture it was drawn from (k = 3, d = 2)", _bic_case, X=seed_data()[0],
+              **_arrays(seed_true_params())),
+        _Case("100 points from two components in 3-D", _bic_case, X=X3, **two),
     ])

@@ -44,8 +44,9 @@ def is_solution(cell):
 
 
 def _comment_text(line):
+    """The instruction in a comment line ("# Exercise: add them up" gives "add them up"), else None."""
     match = INSTRUCTION.match(line)
-    return match.group(1) if match and line.lstrip().startswith("#") else None
+    return match.group(1) if match else None
 
 
 def stub_functions(source):
@@ -65,9 +66,8 @@ def stub_functions(source):
     for node in functions:
         start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         body = node.body
-        docstring = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str)
-        if docstring:
+        signature = f"def {node.name}({ast.unparse(node.args)}):"
+        if ast.get_docstring(node, clean=False) is not None:
             header = lines[start - 1:body[0].end_lineno]               # signature and docstring
         elif body[0].lineno > node.lineno:
             end = body[0].lineno - 1                                   # signature, without comments below it
@@ -75,7 +75,7 @@ def stub_functions(source):
                 end -= 1
             header = lines[start - 1:end]
         else:                                                          # def f(x): return x, on one line
-            header = [f"def {node.name}({ast.unparse(node.args)}):"]
+            header = [signature]
         own = next((t for t in map(_comment_text, lines[len(header) + start - 1:node.end_lineno]) if t), None)
         instruction = own or cell_instruction or f"write {node.name}, as the exercise above asks"
         indent = " " * (body[0].col_offset if body[0].lineno > node.lineno else 4)
@@ -84,7 +84,7 @@ def stub_functions(source):
         try:
             ast.parse(stub)
         except SyntaxError:                                            # e.g. a docstring on the def line
-            stub = f"def {node.name}({ast.unparse(node.args)}):\n    raise NotImplementedError({message})"
+            stub = f"{signature}\n    raise NotImplementedError({message})"
         stubs.append(stub)
     return "\n".join(leading + ["\n\n".join(stubs)])
 

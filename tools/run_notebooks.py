@@ -35,10 +35,8 @@ def coalesce_streams(outputs):
 def lean(nb):
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("ExecuteTime", None)
-        cell.metadata.pop("collapsed", None)
-        cell.metadata.pop("scrolled", None)
+        for key in ("execution", "ExecuteTime", "collapsed", "scrolled"):     # timings and view state
+            cell.metadata.pop(key, None)
         if cell.cell_type == "code":
             cell.outputs = coalesce_streams(cell.outputs)
     return nb
@@ -47,7 +45,7 @@ def lean(nb):
 def run(path):
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+    client = NotebookClient(nb, timeout=600, kernel_name=KERNELSPEC["name"], record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     nbformat.write(lean(nb), path)
