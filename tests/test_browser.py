@@ -12,10 +12,12 @@ failed, or a request to any host but 127.0.0.1.
   HTML edition every page, opened from file:// (as a student would open the folder): MathJax
                typeset the maths, and no TeX is left in the text.
   slides       a lesson's reveal.js slides start and move, with typeset maths.
+  the watch    a page that loads a script from another host is reported (the check can fail).
 
 The HTML edition and the slides are the ones tests/test_web.py checks (conftest.py's
-web_editions: built once per run).  Screenshots go to build/screenshots/.  Every server and browser started here is stopped by its
-fixture, also when a test fails.  Without Chromium the tests are skipped, saying so.
+web_editions: built once per run).  Screenshots go to build/screenshots/.  Every server and
+browser started here is stopped by its fixture, also when a test fails.  Without Chromium (see
+helpers.find_chromium) the tests are skipped, saying so.
 """
 import json
 import os
@@ -26,34 +28,25 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+from helpers import LESSONS, cells, find_chromium, from_another_host, source
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = ROOT / "build" / "screenshots"
 EXPLORER_NOTEBOOK = "04_convergence.ipynb"
-#: The flags this machine needs (see the README): no sandbox as root, and no background
-#: connections, which the closed network would refuse.
+#: No sandbox (the tests may run as root), and no background connections, which a closed
+#: network would refuse (and which would be requests to another host).
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STATUS = re.compile(r"iteration (\d+) of (\d+): log-likelihood (-?\d+\.\d+)")
 
 pytestmark = pytest.mark.browser
-
-
-def find_chromium():
-    """$CHROMIUM, else the first Chromium or Chrome on PATH, else None."""
-    if os.environ.get("CHROMIUM"):
-        return os.environ["CHROMIUM"]
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
 
 
 # ----------------------------------------------------------------------------------------
@@ -82,9 +75,8 @@ def browser(tmp_path_factory):
 
 
 class Watch:
-    """What a page reported: console errors, page errors, failed and outside requests."""
-
-    LOCAL = ("http://127.0.0.1:", "file://", "data:", "blob:")
+    """What a page reported: console errors, page errors, failed requests, and requests to any
+    host but this machine's JupyterLab server (file:, data: and blob: URLs are local)."""
 
     def __init__(self, page):
         self.problems = []
@@ -93,8 +85,8 @@ class Watch:
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(
             f"request failed: {r.url} ({r.failure})"))
-        page.on("request", lambda r: r.url.startswith(self.LOCAL) or self.problems.append(
-            f"request to another host: {r.url}"))
+        page.on("request", lambda r: from_another_host(r.url, hosts=("127.0.0.1",))
+                and self.problems.append(f"request to another host: {r.url}"))
 
 
 def free_port():
@@ -135,9 +127,9 @@ def lab(tmp_path_factory):
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    log = open(home / "server.log", "w")
-    process = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    with open(home / "server.log", "w") as log:     # the server writes to its own copy
+        process = subprocess.Popen(command, cwd=home, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -156,7 +148,6 @@ def lab(tmp_path_factory):
         yield base, token
     finally:
         stop(process)
-        log.close()
 
 
 def screenshot(page, name):
@@ -169,10 +160,16 @@ def screenshot(page, name):
 # ----------------------------------------------------------------------------------------
 def wait_for_idle_kernel(base, token, timeout=60):
     """Until the server has a kernel that is idle and that the page is connected to."""
-    deadline = time.monotonic() + timeout
+    deadline, kernels = time.monotonic() + timeout, []
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=5) as answer:
-            kernels = json.load(answer)
+        try:
+            with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=5) as answer:
+                kernels = json.load(answer)
+        except urllib.error.HTTPError as error:
+            # jupyter_server lists a kernel it is still registering before giving it its state,
+            # and answers 500 to a list taken in that moment: ask again.
+            if error.code != 500:
+                raise
         if any(k["execution_state"] == "idle" and k.get("connections", 0) > 0 for k in kernels):
             return
         time.sleep(0.2)
@@ -257,8 +254,7 @@ TYPESET = "() => window.MathJax && MathJax.startup && MathJax.startup.promise.th
 
 
 def has_math(path):
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return any("$" in "".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return any("$" in source(c) for c in cells(path) if c["cell_type"] == "markdown")
 
 
 def test_html_edition_typesets_the_maths_offline(browser, web_editions):
@@ -266,7 +262,7 @@ def test_html_edition_typesets_the_maths_offline(browser, web_editions):
     watch = Watch(page)
     untypeset, counts = {}, {}
     try:
-        for notebook in NOTEBOOKS:
+        for notebook in LESSONS:
             page.goto((web_editions["html"] / f"{notebook.stem}.html").as_uri())
             page.wait_for_function(TYPESET, timeout=30_000)
             counts[notebook.stem] = page.locator("mjx-container").count()
@@ -276,10 +272,10 @@ def test_html_edition_typesets_the_maths_offline(browser, web_editions):
             if notebook.stem.startswith("02_"):
                 screenshot(page, "html_02_e_step.png")
         page.goto((web_editions["html"] / "index.html").as_uri())
-        assert page.locator("ol.lessons a").count() == len(NOTEBOOKS)
+        assert page.locator("ol.lessons a").count() == len(LESSONS)
     finally:
         page.close()
-    assert not [stem for stem, n in counts.items() if n == 0 and has_math(ROOT / "notebooks" / f"{stem}.ipynb")]
+    assert not [nb.stem for nb in LESSONS if counts[nb.stem] == 0 and has_math(nb)]
     assert not untypeset, f"TeX left as text (not typeset): {untypeset}"
     assert not watch.problems
 
@@ -304,3 +300,16 @@ def test_slides_start_move_and_typeset_offline(browser, web_editions):
     assert typeset > 0
     assert not left, f"TeX left as text on the slides (not typeset): {left}"
     assert not watch.problems
+
+
+def test_watch_reports_a_request_to_another_host(browser, tmp_path):
+    """The check each test above ends with can fail: a page that loads a script from another
+    host is reported (.example names no real host, so the request fails as well)."""
+    (tmp_path / "page.html").write_text('<script src="https://cdn.example/x.js"></script>')
+    page = browser.new_page()
+    watch = Watch(page)
+    try:
+        page.goto((tmp_path / "page.html").as_uri())
+    finally:
+        page.close()
+    assert "request to another host: https://cdn.example/x.js" in watch.problems

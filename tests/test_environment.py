@@ -1,21 +1,16 @@
 """environment.yml (conda, Binder) and pyproject.toml (pip) must list the same packages."""
 import re
-import sys
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, which pytest itself requires there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    tomllib = None
-
 
 def pip_requirements():
-    if tomllib is None:
-        import pytest
-
-        pytest.skip("tomllib needs Python 3.11")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = project["dependencies"] + project["optional-dependencies"]["test"]
     return {re.split(r"[<>=!~ ]", r, maxsplit=1)[0].lower(): r for r in reqs}, project["requires-python"]

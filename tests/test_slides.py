@@ -12,14 +12,11 @@ import math
 import shutil
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
-from helpers import load_tool
+from helpers import LESSONS, ROOT, STUDENT_LESSONS, cells, load_tool, source
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
-    (ROOT / "notebooks" / "student").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = LESSONS + STUDENT_LESSONS
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 RUN_IT = "run `python tools/slide_metadata.py` and commit the notebooks"
 
@@ -37,25 +34,28 @@ def ids(paths):
 @pytest.mark.slides
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_every_cell_has_the_slide_type_the_script_sets(path):
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    stored = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in cells]
+    stored_cells = cells(path)
+    stored = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in stored_cells]
     missing = [i for i, t in enumerate(stored) if t is None]
     assert not missing, f"{path.name}: cells {missing} have no slide type: {RUN_IT}"
     assert set(stored) <= SLIDE_TYPES, f"{path.name}: unknown slide types {set(stored) - SLIDE_TYPES}"
     assert stored[0] == "slide", f"{path.name}: the first cell (the title) must open a slide"
-    expected = slide_metadata.slide_types(cells)
+    expected = slide_metadata.slide_types(stored_cells)
     changed = [i for i, (s, e) in enumerate(zip(stored, expected)) if s != e]
     assert not changed, f"{path.name}: cells {changed} differ from what the script sets: {RUN_IT}"
+
+
+def test_by_default_the_script_sets_every_lesson_of_both_editions():
+    assert slide_metadata.notebooks() == NOTEBOOKS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_markdown_cells_are_markdown_not_commented_out(path):
     """A Markdown cell whose every line starts with "# " (a script's comment markers left in)
     renders as a stack of headings: raw TeX, no lists, no slide structure."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     commented = []
-    for i, cell in enumerate(cells):
-        lines = [line for line in "".join(cell["source"]).splitlines() if line.strip()]
+    for i, cell in enumerate(cells(path)):
+        lines = [line for line in source(cell).splitlines() if line.strip()]
         if cell["cell_type"] == "markdown" and len(lines) > 1 and all(
                 line == "#" or line.startswith("# ") for line in lines):
             commented.append(i)
@@ -85,7 +85,7 @@ def code(text, *outputs):
 
 
 def test_rules_on_a_small_lesson():
-    cells = [
+    lesson = [
         md("# 09 · A lesson\n\nIn this notebook you will\n\n- learn"),
         code("import numpy as np"),                          # the set-up, one step down
         md("## An idea\n\nSome words."),
@@ -100,7 +100,7 @@ def test_rules_on_a_small_lesson():
         code("answer_1()"),
         code("answer_2()"),
     ]
-    assert slide_metadata.slide_types(cells) == [
+    assert slide_metadata.slide_types(lesson) == [
         "slide", "subslide", "slide", "-", "fragment", "subslide", "-", "subslide", "subslide",
         "slide", "subslide", "-", "subslide"]
 

@@ -159,7 +159,7 @@ def _exporter(kind):
     return exporter
 
 
-def build(kind, out, paths=None, npm_dir=NPM_DIR):
+def build(kind, out, paths=None):
     """Write the HTML edition (kind "html") or the slides ("slides") of `paths` into `out`.
 
     Returns a list of (notebook path, page file name, title), in the order of the lessons.
@@ -168,21 +168,22 @@ def build(kind, out, paths=None, npm_dir=NPM_DIR):
         raise ValueError(f"kind must be 'html' or 'slides', got {kind!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    copy_static(out, node_modules(npm_dir), reveal=(kind == "slides"))
+    copy_static(out, node_modules(), reveal=(kind == "slides"))
     exporter = _exporter(kind)
     suffix = ".slides.html" if kind == "slides" else ".html"
     notebooks = [(Path(p), nbformat.read(p, as_version=4)) for p in lessons(paths)]
     pages = [(path, path.stem + suffix, title_of(nb) or path.stem) for path, nb in notebooks]
+    links = [{"href": page, "title": title} for _, page, title in pages]
     for i, (path, nb) in enumerate(notebooks):
         static_widgets(nb)
-        nb.metadata["title"] = pages[i][2]          # the browser tab's title (in memory only)
+        nb.metadata["title"] = links[i]["title"]    # the browser tab's title (in memory only)
         nav = {"index": "index.html",
-               "previous": _link(pages[i - 1]) if i > 0 else None,
-               "next": _link(pages[i + 1]) if i + 1 < len(pages) else None}
+               "previous": links[i - 1] if i > 0 else None,
+               "next": links[i + 1] if i + 1 < len(links) else None}
         body, _ = exporter.from_notebook_node(
             nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)},
                            "lesson_nav": nav})
-        (out / pages[i][1]).write_text(without_css_comments(body), encoding="utf-8")
+        (out / links[i]["href"]).write_text(without_css_comments(body), encoding="utf-8")
     (out / "index.html").write_text(index_page(pages, kind), encoding="utf-8")
     return pages
 
@@ -211,10 +212,6 @@ def without_css_comments(page):
     return re.sub(r"(<style[^>]*>)(.*?)(</style>)",
                   lambda m: m.group(1) + re.sub(r"/\*.*?\*/", "", m.group(2), flags=re.DOTALL) + m.group(3),
                   page, flags=re.DOTALL)
-
-
-def _link(page):
-    return {"href": page[1], "title": page[2]}
 
 
 def index_page(pages, kind):

@@ -100,10 +100,10 @@ def slide_types(cells):
         source = _text(cell.get("source", "")).lstrip("\n")
         if cell.get("cell_type") == "markdown":
             level = HEADING.match(source)
+            kind = "slide" if i == 0 or (level and len(level.group(1)) <= 2) else "subslide"
             if SOLUTIONS.search(source):
                 in_solutions = True
-            kind = "slide" if i == 0 or (level and len(level.group(1)) <= 2) else "subslide"
-            if kind == "slide" and not SOLUTIONS.search(source):
+            elif kind == "slide":           # a new section ends the solutions
                 in_solutions = False
             used = _lines(source)
         elif cell.get("cell_type") == "code":
