@@ -204,7 +204,7 @@ def _reg_covar_hint(data, reg_covar):
     variances = data.variances()
     if not np.any(variances > 0):
         return "pass reg_covar > 0 to keep it positive definite"
-    return (f"pass reg_covar > 0 to keep it positive definite, e.g. reg_covar={1e-6 * variances[variances > 0].min():.1g} "
+    return (f"pass reg_covar > 0 to keep it positive definite, e.g. reg_covar={1e-6 * variances[variances > 0].min():.2g} "
             "(a millionth of the smallest variance of X's features)")
 
 
