@@ -159,7 +159,7 @@ def _statistics(data, resp):
 def _m_step(data, resp, reg_covar):
     """M-step on prepared data and gamma (k, n).  Raises CollapseError."""
     counts, means, scatter = _statistics(data, resp)
-    weights = counts / data.n
+    weights = counts / counts.sum()          # N_j / n, still summing to 1 if gamma was rounded
     covariances = scatter / counts[:, None, None]
     covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))  # exactly symmetric
     covariances[:, np.arange(data.d), np.arange(data.d)] += reg_covar
