@@ -16,7 +16,12 @@ FLOAT64 = np.finfo(np.float64)
 
 
 def real_array(value, name):
-    """``value`` as a numpy array of real numbers, in its own precision (no conversion yet)."""
+    """``value`` as a numpy array of real numbers, in its own precision (no conversion yet).
+
+    A Python number of any real type (fractions.Fraction, say) is read as a float.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, (int, float, np.generic)):
+        value = _as_float(value, name)
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged nested lists and the like
@@ -46,7 +51,7 @@ def to_float64(arr, name):
         where = tuple(np.argwhere(beyond)[0])
         raise ValueError(
             f"{name} has values beyond the float64 range (|value| > {FLOAT64.max:.3g}), e.g. "
-            f"{arr[where]} at index [{', '.join(str(int(i)) for i in where)}]; rescale {name}"
+            f"{str(arr[where])} at index [{', '.join(str(int(i)) for i in where)}]; rescale {name}"
         )
     return out
 
@@ -149,13 +154,20 @@ def check_number(value, name, *, minimum, strict=False, integer=False):
     if isinstance(value, bool) or not isinstance(value, kind):
         what = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {what}, not {type(value).__name__} ({value!r})")
-    value = int(value) if integer else float(value)
+    value = int(value) if integer else _as_float(value, name)
     if not integer and not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if value < minimum or (strict and value == minimum):
         relation = ">" if strict else ">="
         raise ValueError(f"{name} must be {relation} {minimum}, got {value}")
     return value
+
+
+def _as_float(value, name):
+    try:
+        return float(value)
+    except OverflowError:                                   # float(10**400)
+        raise ValueError(f"{name} is beyond the float64 range (|{name}| > {FLOAT64.max:.3g})") from None
 
 
 def check_responsibilities(resp, n, name="resp"):
