@@ -34,7 +34,7 @@ FAR = 100.0
 
 class Data:
     """The points of one fit, prepared once: X (n, d); the same points transposed, Xt (d, n),
-    C-contiguous; and their mean c (d,), the centre of the E-step's whitening."""
+    C-contiguous; and their mean c, as a column (d, 1), the centre of the E-step's whitening."""
 
     __slots__ = ("X", "Xt", "center")
 
@@ -51,7 +51,7 @@ class Data:
     d = property(lambda self: self.X.shape[1])
 
     def blocks(self, width):
-        """Slices of columns of Xc such that a (width, block) float array is ~BLOCK_BYTES."""
+        """Slices of columns of Xt such that a (width, block) float array is ~BLOCK_BYTES."""
         size = max(256, BLOCK_BYTES // (8 * width))
         return [slice(start, min(start + size, self.n)) for start in range(0, self.n, size)]
 
@@ -61,7 +61,16 @@ class Data:
 
 
 def log_joint(data, params, out):
-    """Write a[j, i] = log pi_j + log N(x_i | mu_j, Sigma_j) into out (k, n); a block at a time.
+    """Write a[j, i] = log pi_j + log N(x_i | mu_j, Sigma_j) into out (k, n); returns out."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in _log_joint_blocks(data, params, out):
+            pass
+    return out
+
+
+def _log_joint_blocks(data, params, out):
+    """Write a[j, i] = log pi_j + log N(x_i | mu_j, Sigma_j) into out (k, n), a block of points
+    at a time, yielding each block's slice once it is written.
 
     log N(x | mu_j, Sigma_j) = -1/2 [d log 2 pi + log|Sigma_j| + ||z_j||^2],  z_j = L_j^{-1}(x - mu_j)
 
@@ -75,8 +84,8 @@ def log_joint(data, params, out):
     Components farther than FAR from c (whitened distance) are whitened about their own mean
     instead (see the module's docstring).
 
-    Overflow (points beyond ~1e154 standard deviations) gives inf or NaN here, without warnings;
-    the callers refuse it by name.  Returns out.
+    Overflow (points beyond ~1e154 standard deviations) gives inf or NaN here; the callers
+    silence numpy's warnings about it (np.errstate) and refuse it by name.
     """
     k, d = params.k, params.d
     eye = np.eye(d)
@@ -85,23 +94,22 @@ def log_joint(data, params, out):
     const = (np.log(params.weights) - 0.5 * (d * LOG_2PI + log_det))[:, None]
     blocks = data.blocks(k * d)
     whitened, centred = np.empty((k * d, blocks[0].stop)), np.empty((d, blocks[0].stop))
-    with np.errstate(over="ignore", invalid="ignore"):
-        shift = np.einsum("jab,bj->ja", W.reshape(k, d, d), params.means.T - data.center)  # L_j^{-1}(mu_j - c)
-        far = np.flatnonzero(~(np.linalg.norm(shift, axis=1) <= FAR))
-        shift = shift.reshape(k * d, 1)
-        for rows in blocks:
-            Xt = data.Xt[:, rows]
-            Xc = np.subtract(Xt, data.center, out=centred[:, :Xt.shape[1]])      # x_i - c
-            z = np.matmul(W, Xc, out=whitened[:, :Xt.shape[1]])   # (k d, B): L_j^{-1}(x_i - c)
-            z -= shift                                            #           L_j^{-1}(x_i - mu_j)
-            z = z.reshape(k, d, -1)
-            for j in far:                                         # the same, without cancellation
-                np.subtract(Xt, params.means[j][:, None], out=Xc)
-                np.matmul(W[j * d:(j + 1) * d], Xc, out=z[j])
-            a = np.einsum("jab,jab->jb", z, z, out=out[:, rows])   # ||z_ij||^2
-            a *= -0.5
-            a += const
-    return out
+    shift = np.einsum("jab,bj->ja", W.reshape(k, d, d), params.means.T - data.center)  # L_j^{-1}(mu_j - c)
+    far = np.flatnonzero(~(np.linalg.norm(shift, axis=1) <= FAR))
+    shift = shift.reshape(k * d, 1)
+    for rows in blocks:
+        Xt = data.Xt[:, rows]
+        Xc = np.subtract(Xt, data.center, out=centred[:, :Xt.shape[1]])      # x_i - c
+        z = np.matmul(W, Xc, out=whitened[:, :Xt.shape[1]])   # (k d, B): L_j^{-1}(x_i - c)
+        z -= shift                                            #           L_j^{-1}(x_i - mu_j)
+        z = z.reshape(k, d, -1)
+        for j in far:                                         # the same, without cancellation
+            np.subtract(Xt, params.means[j][:, None], out=Xc)
+            np.matmul(W[j * d:(j + 1) * d], Xc, out=z[j])
+        a = np.einsum("jab,jab->jb", z, z, out=out[:, rows])   # ||z_ij||^2
+        a *= -0.5
+        a += const
+        yield rows
 
 
 def responsibilities(data, params, out):
@@ -117,8 +125,7 @@ def responsibilities(data, params, out):
     """
     loglik = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
-        log_joint(data, params, out)
-        for rows in data.blocks(params.k * params.d):
+        for rows in _log_joint_blocks(data, params, out):
             gamma = out[:, rows]
             top = gamma.max(axis=0)
             gamma -= top

@@ -10,7 +10,7 @@ Notation (the same as the notebooks'):
 Everything is computed in log space: the Mahalanobis term ||L_j^{-1}(x_i - mu_j)||^2 comes from
 the Cholesky factor (never an explicit inverse of a covariance), and log-sum-exp is applied once
 per E-step.  The sums over the n points are done by `emlib._blocked`, block of rows by block of
-rows, on the data prepared once per fit (centred, and laid out feature by feature); the per-point
+rows, on the data prepared once per fit (laid out feature by feature); the per-point
 arrays are laid out (k, n) there, and the public functions return the (n, k) view the notebooks use.
 """
 from dataclasses import dataclass
