@@ -6,15 +6,12 @@ rows and columns by s, every density by 1/|s| (so the log-likelihood of n points
 they were.  Checked against scikit-learn, numpy's own moments, scipy, and the fit in the
 original units.
 """
-import warnings
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import multivariate_normal
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture
+from test_fit import sklearn_fit
 
 import emlib
 from emlib import GMM
@@ -26,17 +23,6 @@ FAITHFUL = old_faithful()
 def rescaled(params, scale):
     """params in units where X becomes X * scale (scale: (d,))."""
     return GMM(params.weights, params.means * scale, params.covariances * np.outer(scale, scale))
-
-
-def sklearn_fit(X, init, max_iter):
-    gm = GaussianMixture(
-        n_components=init.k, covariance_type="full", reg_covar=0, tol=0, max_iter=max_iter,
-        weights_init=init.weights, means_init=init.means,
-        precisions_init=np.linalg.inv(init.covariances), random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return gm.fit(X)
 
 
 def test_m_step_in_other_units_is_not_a_collapse():
