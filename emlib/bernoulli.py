@@ -9,7 +9,8 @@ The model (Bishop, PRML section 9.3.3):
     p(x | theta) = sum_j pi_j prod_d p_jd^x_d (1 - p_jd)^(1 - x_d)
 
 Everything is computed in log space, from log p_jd and log(1 - p_jd) = log1p(-p_jd), with one
-log-sum-exp per E-step: in d = 64 dimensions a product of 64 probabilities is already ~1e-20.
+log-sum-exp per E-step: for a 28 x 28 image a product of 784 probabilities of 0.1 is 1e-784, far
+below the smallest float64 (5e-324).
 An optional Beta(a, b) prior on every p_jd (a, b > 1) keeps the probabilities away from 0 and 1;
 EM then climbs the log-likelihood plus the log-prior (MAP-EM).
 """

@@ -190,10 +190,10 @@ def _frame(X, centres):
     """X and the centres moved to the data's mean and scaled: x = mean + scale * x'.
 
     Returns X' (n, d), centres' (k, d), mean (d,) and scale.  The scales are powers of two,
-    which multiply without rounding, so squared distances in this frame are the true ones
-    divided by scale^2 exactly, whatever the units: neither overflow (data up to 1e308) nor
-    underflow.  Moving to the mean keeps the expanded distance of `_nearest` from cancelling
-    for data far from the origin.
+    which divide without rounding, so squared distances in this frame are the true ones divided
+    by scale^2 exactly, and the data lie within [-4, 4] whatever their units: their squares
+    neither overflow nor underflow.  Moving to the mean keeps the expanded distance of
+    `_nearest` from cancelling for data far from the origin.
     """
     big = _power_of_two(X)                  # first bring |X| <= 2, so that its mean cannot overflow
     X, centres = X / big, centres / big
@@ -250,7 +250,7 @@ def _inertia(X, centres, labels, scale):
     with np.errstate(over="ignore"):
         total = np.sum(diff * diff) * np.float64(scale) ** 2
     if not np.isfinite(total):
-        raise ValueError(f"the inertia overflows float64 (it exceeds 1e308 in the units of X); rescale X")
+        raise ValueError("the inertia overflows float64 (it exceeds 1e308 in the units of X); rescale X")
     return float(total)
 
 
@@ -273,7 +273,7 @@ def _read_only(arr):
 # Input checks
 # ----------------------------------------------------------------------------------------
 def _checked(X, centres, name):
-    """X as checked data and centres as a finite (k, d) array with X's d and k <= n."""
+    """X as checked data and centres as a finite (k, d) array with X's d."""
     X = check_data(X)
     centres = as_float_array(centres, name)
     if centres.ndim != 2 or centres.shape[0] == 0:
