@@ -125,6 +125,22 @@ def check_spread(X, name="X"):
         )
 
 
+def check_weights(weights, name="weights"):
+    """Mixing weights pi (k,), k >= 1: finite, positive, summing to 1 to the precision given."""
+    given = real_array(weights, name)
+    w = to_float64(given, name)
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError(f"{name} must have shape (k,) with k >= 1, but has shape {w.shape}")
+    check_finite(w, name)
+    if np.any(w <= 0):
+        j = int(np.argmin(w))
+        raise ValueError(f"{name} must be positive; {name}[{j}] = {w[j]:.6g}")
+    tol = rounding_tolerance(given.dtype)
+    if abs(w.sum() - 1) > tol:
+        raise ValueError(f"{name} must sum to 1, but sum to {describe_miss(w.sum(), 1, tol)}")
+    return w
+
+
 def check_params(params, name="params"):
     from .gmm import GMM
 

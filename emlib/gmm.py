@@ -1,7 +1,7 @@
 """The parameters of a Gaussian mixture, as one immutable, validated value."""
 import numpy as np
 
-from ._checks import check_finite, describe_miss, real_array, rounding_tolerance, to_float64
+from ._checks import as_float_array, check_finite, check_weights, real_array, rounding_tolerance, to_float64
 
 
 def _fmt(arr):
@@ -17,20 +17,20 @@ class GMM:
     covariances Sigma: (k, d, d), each symmetric positive definite.
 
     The value is checked once, here, and cannot be changed afterwards (its arrays are
-    read-only).  Any real dtype is accepted and stored as float64; "sums to 1" and "symmetric"
-    are judged to the precision of the arrays given (`emlib._checks.rounding_tolerance`:
-    1.5e-8 for float64, 3.5e-4 for float32), so parameters computed in float32 are welcome.  ``cholesky`` holds the lower-triangular factors L_j with
-    Sigma_j = L_j L_j^T, computed by the check and reused by every density evaluation.
+    read-only).  ``cholesky`` holds the lower-triangular factors L_j with Sigma_j = L_j L_j^T,
+    computed by the check and reused by every density evaluation.
+
+    Any real dtype is accepted and stored as float64; "sums to 1" and "symmetric" are judged to
+    the precision of the arrays given (`emlib._checks.rounding_tolerance`: 1.5e-8 for float64,
+    3.5e-4 for float32), so parameters computed in float32 are welcome.
     """
 
     __slots__ = ("_weights", "_means", "_covariances", "_cholesky")
 
     def __init__(self, weights, means, covariances):
-        given = {"weights": real_array(weights, "weights"), "means": real_array(means, "means"),
-                 "covariances": real_array(covariances, "covariances")}
-        w, mu, cov = (to_float64(arr, name) for name, arr in given.items())
-        if w.ndim != 1 or w.size == 0:
-            raise ValueError(f"weights must have shape (k,) with k >= 1, but has shape {w.shape}")
+        w = check_weights(weights)
+        given = real_array(covariances, "covariances")
+        mu, cov = as_float_array(means, "means"), to_float64(given, "covariances")
         k = w.size
         if mu.ndim != 2 or mu.shape[0] != k or mu.shape[1] == 0:
             raise ValueError(f"means must have shape (k, d) = ({k}, d), but has shape {mu.shape}")
@@ -39,15 +39,9 @@ class GMM:
             raise ValueError(
                 f"covariances must have shape (k, d, d) = ({k}, {d}, {d}), but has shape {cov.shape}"
             )
-        for name, arr in (("weights", w), ("means", mu), ("covariances", cov)):
-            check_finite(arr, name)
-        if np.any(w <= 0):
-            j = int(np.argmin(w))
-            raise ValueError(f"weights must be positive; weights[{j}] = {w[j]:.6g}")
-        tol = rounding_tolerance(given["weights"].dtype)
-        if abs(w.sum() - 1) > tol:
-            raise ValueError(f"weights must sum to 1, but sum to {describe_miss(w.sum(), 1, tol)}")
-        chol = _cholesky_factors(cov, "covariances", rounding_tolerance(given["covariances"].dtype))
+        check_finite(mu, "means")
+        check_finite(cov, "covariances")
+        chol = _cholesky_factors(cov, "covariances", rounding_tolerance(given.dtype))
         for name, arr in (("weights", w), ("means", mu), ("covariances", cov), ("cholesky", chol)):
             object.__setattr__(self, "_" + name, _frozen(arr))
 
