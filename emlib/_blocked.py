@@ -145,18 +145,18 @@ def scatter(data, resp, means):
     (B, d).  The deviations are taken from each component's own mean (a two-pass sum), so
     there is no cancellation such as sum_i gamma x x^T - N mu mu^T would suffer.
 
-    resp: gamma (k, n); means: mu (k, d).
+    resp: gamma (k, n); means: mu (k, d).  Overflow gives inf or NaN; the caller silences numpy's
+    warnings about it and refuses it by name.
     """
     k, d = resp.shape[0], data.d
     S = np.zeros((k, d, d))
     blocks = data.blocks(d)
     deviations, weighted = np.empty((2, d, blocks[0].stop))
-    with np.errstate(over="ignore", invalid="ignore"):     # beyond 1e308: refused by the caller
-        for rows in blocks:
-            Xt = data.Xt[:, rows]
-            D, G = deviations[:, :Xt.shape[1]], weighted[:, :Xt.shape[1]]
-            for j in range(k):
-                np.subtract(Xt, means[j][:, None], out=D)             # x_i - mu_j
-                np.multiply(D, resp[j, rows], out=G)                  # gamma_ij (x_i - mu_j)
-                S[j] += G @ D.T
+    for rows in blocks:
+        Xt = data.Xt[:, rows]
+        D, G = deviations[:, :Xt.shape[1]], weighted[:, :Xt.shape[1]]
+        for j in range(k):
+            np.subtract(Xt, means[j][:, None], out=D)             # x_i - mu_j
+            np.multiply(D, resp[j, rows], out=G)                  # gamma_ij (x_i - mu_j)
+            S[j] += G @ D.T
     return S

@@ -148,11 +148,12 @@ def _statistics(data, resp):
             "so it explains none of the points; start from other initial parameters",
             component=int(j),
         )
-    means = (resp @ data.X) / counts[:, None]
-    scatter = _blocked.scatter(data, resp, means)
-    if not np.all(np.isfinite(scatter)):
-        raise ValueError("X has values so large that their squared deviations overflow "
-                         f"(beyond {FLOAT64.max:.3g}); rescale X")
+    with np.errstate(over="ignore", invalid="ignore"):  # sums beyond 1e308: refused below
+        means = (resp @ data.X) / counts[:, None]
+        scatter = _blocked.scatter(data, resp, means)
+    if not (np.all(np.isfinite(means)) and np.all(np.isfinite(scatter))):
+        raise ValueError("X has values so large that their weighted sums or squared deviations "
+                         f"overflow (beyond {FLOAT64.max:.3g}); rescale X")
     return counts, means, scatter
 
 
@@ -163,17 +164,19 @@ def _m_step(data, resp, reg_covar):
     covariances = scatter / counts[:, None, None]
     covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))  # exactly symmetric
     covariances[:, np.arange(data.d), np.arange(data.d)] += reg_covar
-    for j in _singular(covariances):
+    cholesky, singular = _cholesky_or_singular(covariances)
+    for j in singular:
         raise CollapseError(
             f"component {j} has collapsed: its covariance is singular (its points lie on a single "
             f"point, line or plane, e.g. duplicated points); {_reg_covar_hint(data, reg_covar)}",
             component=int(j),
         )
-    return GMM(weights, means, covariances)
+    return GMM._valid(weights, means, covariances, cholesky)
 
 
-def _singular(covariances):
-    """Indices of the covariances that are singular up to rounding, judged without units.
+def _cholesky_or_singular(covariances):
+    """The Cholesky factors L_j (k, d, d) of the covariances, and the indices of those that are
+    singular up to rounding, judged without units (then L is None).
 
     On the correlation scale, Sigma -> D^{-1/2} Sigma D^{-1/2} (D = diag(Sigma)), the Cholesky
     pivots are rho_r = L_rr^2 / Sigma_rr: the fraction of feature r's variance that the features
@@ -184,16 +187,18 @@ def _singular(covariances):
     """
     def smallest_pivot(cov):                        # min_r rho_r; 0 when not positive definite
         try:
-            pivots = np.diagonal(np.linalg.cholesky(cov), axis1=-2, axis2=-1) ** 2
+            L = np.linalg.cholesky(cov)
         except np.linalg.LinAlgError:
-            return 0.0
+            return None, 0.0
         with np.errstate(divide="ignore", invalid="ignore"):   # a zero variance: NaN, singular
-            return np.min(pivots / np.diagonal(cov, axis1=-2, axis2=-1), axis=-1)
+            rho = np.diagonal(L, axis1=-2, axis2=-1) ** 2 / np.diagonal(cov, axis1=-2, axis2=-1)
+        return L, np.min(rho, axis=-1)
 
-    rho = smallest_pivot(covariances)               # all k at once, unless one is not SPD
-    if np.ndim(rho) == 0:
-        rho = np.array([smallest_pivot(cov) for cov in covariances])
-    return np.flatnonzero(~(rho > 10 * covariances.shape[1] * FLOAT64.eps))
+    L, rho = smallest_pivot(covariances)            # all k at once, unless one is not SPD
+    if L is None:
+        rho = np.array([smallest_pivot(cov)[1] for cov in covariances])
+    singular = np.flatnonzero(~(rho > 10 * covariances.shape[1] * FLOAT64.eps))
+    return (None if singular.size else L), singular
 
 
 def _reg_covar_hint(data, reg_covar):

@@ -42,7 +42,20 @@ class GMM:
         check_finite(mu, "means")
         check_finite(cov, "covariances")
         chol = _cholesky_factors(cov, "covariances", rounding_tolerance(given.dtype))
-        for name, arr in (("weights", w), ("means", mu), ("covariances", cov), ("cholesky", chol)):
+        self._store(w, mu, cov, chol)
+
+    @classmethod
+    def _valid(cls, weights, means, covariances, cholesky):
+        """A GMM from float64 arrays that are valid by construction, with their Cholesky
+        factors, skipping the checks: for the M-step, which builds one per iteration from
+        weights N_j / n > 0, finite means and covariances it has factorised itself."""
+        params = object.__new__(cls)
+        params._store(weights, means, covariances, cholesky)
+        return params
+
+    def _store(self, weights, means, covariances, cholesky):
+        for name, arr in (("weights", weights), ("means", means), ("covariances", covariances),
+                          ("cholesky", cholesky)):
             object.__setattr__(self, "_" + name, _frozen(arr))
 
     def __setattr__(self, name, value):

@@ -144,6 +144,17 @@ def test_data_whose_squares_underflow_are_named_as_such(call):
     assert "identical" not in str(info.value) and "line" not in str(info.value)
 
 
+@pytest.mark.parametrize("call", [
+    lambda x: emlib.m_step(x, np.ones((len(x), 1))),
+    lambda x: emlib.fit(x, GMM([1.0], [[1.5e308, 4.5]], [np.eye(2)])),
+], ids=["m_step", "fit"])
+def test_sums_that_overflow_are_refused_silently(call):
+    # A constant feature near the largest float passes the spread check; its sum overflows.
+    data = np.column_stack([np.full(10, 1.5e308), np.arange(10.0)])
+    with pytest.raises(ValueError, match=r"X has values so large .*overflow.*rescale X"):
+        call(data)
+
+
 # ---------------------------------------------------------------------------------------
 # Every argument given is checked and named (defects 8, 9)
 # ---------------------------------------------------------------------------------------
