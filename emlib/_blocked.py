@@ -136,6 +136,23 @@ def responsibilities(data, params, out):
     return out, float(loglik)
 
 
+def means(data, resp, counts):
+    """The k weighted means, (k, d):
+
+    mu_j = (1 / N_j) sum_i gamma[j, i] x_i  =  c + (1 / N_j) sum_i gamma[j, i] (x_i - c)
+
+    summed about the data's centre c, a block at a time: the rounding is then that of the
+    deviations from c, not of the x_i themselves (data measured around 1e6 lose nothing).
+    resp: gamma (k, n); counts: N_j (k,).
+    """
+    sums = np.zeros((resp.shape[0], data.d))
+    centred = np.empty((data.d, data.blocks(data.d)[0].stop))
+    for rows in data.blocks(data.d):
+        Xc = np.subtract(data.Xt[:, rows], data.center, out=centred[:, :rows.stop - rows.start])
+        sums += resp[:, rows] @ Xc.T
+    return data.center.T + sums / counts[:, None]
+
+
 def scatter(data, resp, means):
     """The k scatter matrices, (k, d, d):
 

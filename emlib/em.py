@@ -149,7 +149,7 @@ def _statistics(data, resp):
             component=int(j),
         )
     with np.errstate(over="ignore", invalid="ignore"):  # sums beyond 1e308: refused below
-        means = (resp @ data.X) / counts[:, None]
+        means = _blocked.means(data, resp, counts)
         scatter = _blocked.scatter(data, resp, means)
     if not (np.all(np.isfinite(means)) and np.all(np.isfinite(scatter))):
         raise ValueError("X has values so large that their weighted sums or squared deviations "
@@ -226,10 +226,10 @@ def m_step(X, resp, reg_covar=0.0):
     naming the component when one has no responsibility left or a singular covariance (judged
     without units: see _singular), with a suggested reg_covar in the units of X.
 
-    How it is computed: the sums over points (N_j, then mu_j, then the scatter matrices
-    S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T, from each component's own mean) are
-    taken by `_statistics`, block of rows by block of rows (emlib._blocked.scatter); the
-    covariances are then S_j / N_j + reg_covar I.
+    How it is computed: the sums over points (N_j; then mu_j, about the data's mean; then the
+    scatter matrices S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T, from each component's
+    own mean) are taken by `_statistics`, block of rows by block of rows (emlib._blocked.means
+    and .scatter); the covariances are then S_j / N_j + reg_covar I.
     """
     X = check_data(X)
     resp = check_responsibilities(resp, X.shape[0])
