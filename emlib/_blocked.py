@@ -56,8 +56,8 @@ class Data:
         return [slice(start, min(start + size, self.n)) for start in range(0, self.n, size)]
 
     def variances(self):
-        """The variance of each feature of X, (d,)."""
-        return self.Xt.var(axis=1)
+        """The mean square deviation of each feature from c (its variance), (d,)."""
+        return np.square(self.Xt - self.center).mean(axis=1)
 
 
 def log_joint(data, params, out):

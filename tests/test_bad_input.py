@@ -146,13 +146,19 @@ def test_data_whose_squares_underflow_are_named_as_such(call):
 
 @pytest.mark.parametrize("call", [
     lambda x: emlib.m_step(x, np.ones((len(x), 1))),
-    lambda x: emlib.fit(x, GMM([1.0], [[1.5e308, 4.5]], [np.eye(2)])),
+    lambda x: emlib.fit(x, GMM([1.0], [[6e153, 9.5]], [np.eye(2)])),
 ], ids=["m_step", "fit"])
-def test_sums_that_overflow_are_refused_silently(call):
-    # A constant feature near the largest float passes the spread check; its sum overflows.
-    data = np.column_stack([np.full(10, 1.5e308), np.arange(10.0)])
-    with pytest.raises(ValueError, match=r"X has values so large .*overflow.*rescale X"):
+def test_squared_deviations_that_overflow_in_their_sum_are_refused_silently(call):
+    # Each squared deviation (6e153)^2 fits in a float; twenty of them summed do not.
+    data = np.column_stack([np.tile([0.0, 1.2e154], 10), np.arange(20.0)])
+    with pytest.raises(ValueError, match=r"X has .*overflow.*rescale X"):
         call(data)
+
+
+def test_a_constant_feature_near_the_largest_float_is_a_collapse_named_silently():
+    data = np.column_stack([np.full(10, 1.5e308), np.arange(10.0)])
+    with pytest.raises(emlib.CollapseError, match=r"component 0 has collapsed.*reg_covar=8\.2e-06"):
+        emlib.m_step(data, np.ones((10, 1)))
 
 
 # ---------------------------------------------------------------------------------------
