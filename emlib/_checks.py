@@ -42,6 +42,7 @@ def as_float_array(value, name):
 
 
 def to_float64(arr, name):
+    """A real array (from `real_array`) as float64, refusing by name what float64 cannot hold."""
     if arr.dtype.kind != "f" or arr.dtype.itemsize <= 8:
         return np.asarray(arr, dtype=np.float64)           # exact for float16/32 and small ints
     with np.errstate(over="ignore", under="ignore"):
