@@ -158,7 +158,11 @@ def _statistics(data, resp):
 
 
 def _m_step(data, resp, reg_covar):
-    """M-step on prepared data and gamma (k, n).  Raises CollapseError."""
+    """M-step on prepared data and gamma (k, n).  Raises CollapseError.
+
+    The sums over the points are all in _statistics; what is made of them afterwards (here
+    Sigma_j = S_j / N_j + reg_covar I) is where a covariance structure or a prior would act.
+    """
     counts, means, scatter = _statistics(data, resp)
     weights = counts / counts.sum()          # N_j / n, still summing to 1 if gamma was rounded
     covariances = scatter / counts[:, None, None]
