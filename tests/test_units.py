@@ -108,11 +108,11 @@ def test_a_true_collapse_is_a_collapse_in_any_units(units):
     # The suggested reg_covar is in the data's units: a millionth of the smallest variance of X.
     suggested = float(str(info.value).split("reg_covar=")[1].split()[0])
     assert suggested == pytest.approx(1e-6 * X.var(axis=0).min(), rel=0.05)        # printed to 2 digits
-    # and following it cures the collapse without swamping the small feature
+    # and following it cures the collapse: 50 iterations, every covariance positive definite
     result = emlib.fit(X, init, max_iter=50, tol=0, reg_covar=suggested)
     assert result.n_iter == 50
     for cov in result.params.covariances:
-        assert np.min(np.linalg.eigvalsh(cov) / np.diag(cov).min()) > 0
+        np.linalg.cholesky(cov)
 
 
 def test_data_far_from_the_origin_give_the_fit_shifted():
