@@ -30,8 +30,8 @@ def test_fit_peak_memory_is_at_most_half_of_sklearns():
 @pytest.mark.slow
 @pytest.mark.parametrize("d, k, bound", [(2, 5, 0.3), (10, 10, 0.65)])
 def test_fit_is_several_times_faster_than_sklearn_per_iteration(d, k, bound):
-    # Measured here on a quiet machine: 0.10-0.12 (d=2, k=5) and 0.27-0.30 (d=10, k=10); the
-    # issue asks for <= 0.20 and <= 0.50.  The bounds leave room for a loaded machine.
+    # Measured here, five runs while other work loaded the machine: 0.05-0.10 (d=2, k=5) and
+    # 0.22-0.34 (d=10, k=10); issue 12 asks for <= 0.20 and <= 0.50.  The bounds leave room.
     X, init = problem(100_000, d=d, k=k)
     with threadpool_limits(limits=1):
         t = times_per_iteration(["emlib", "scikit-learn"], X, init, iters=10, repeats=3)
