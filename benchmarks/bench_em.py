@@ -18,7 +18,6 @@ import sys
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
-import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from emlib.benchmark import peak_memory, problem, time_per_iteration, times_per_iteration  # noqa: E402
