@@ -374,7 +374,7 @@ def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", **fit_options)
         if best is None or finals[r] > best.log_likelihoods[-1]:
             best = result
     if best is None:
-        hint = _reg_covar_hint(_blocked.Data(X), fit_options.get("reg_covar", 0.0))
+        hint = _reg_covar_hint(_blocked.Data(X), float(fit_options.get("reg_covar", 0.0)))
         raise CollapseError(f"all {n_init} starts collapsed; {hint}", component=None)
     return best, finals
 

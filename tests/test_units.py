@@ -140,3 +140,12 @@ def test_log_densities_of_a_tight_cluster_far_from_the_rest_match_scipy(distance
     X = np.vstack([rng.multivariate_normal(m, c, 50) for m, c in zip(means, covs)])
     expected = np.column_stack([multivariate_normal.logpdf(X, m, c) for m, c in zip(means, covs)])
     np.testing.assert_allclose(emlib.log_densities(X, params), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("units", [[1.0, 1.0], [1e-8, 1e3]])
+def test_fit_restarts_suggests_reg_covar_in_the_datas_units_when_every_start_collapses(units):
+    X = np.repeat([[0.0, 0.0], [3.0, 1.0], [1.0, 4.0]], 10, axis=0) * units   # 3 points, 10 copies each
+    with pytest.raises(emlib.CollapseError, match=r"all 3 starts collapsed") as info:
+        emlib.fit_restarts(X, 3, n_init=3, rng=0)
+    suggested = float(str(info.value).split("reg_covar=")[1].split()[0])
+    assert suggested == pytest.approx(1e-6 * X.var(axis=0).min(), rel=0.05)
