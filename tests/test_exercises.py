@@ -38,13 +38,22 @@ def right_sample(weights, means, covariances, n, rng):
     return place(means, np.linalg.cholesky(covariances), z, rng.standard_normal((n, means.shape[1]))), z
 
 
-def right_e_step(X, weights, means, covariances):
-    a = log_joint(X, weights, means, covariances)
+def normalised(a):
+    """gamma from a_ij = log pi_j + log N(x_i | mu_j, Sigma_j), by log-sum-exp."""
     return np.exp(a - logsumexp(a, axis=1, keepdims=True))
 
 
+def total(a):
+    """log p(X | theta) from a_ij, by log-sum-exp."""
+    return float(logsumexp(a, axis=1).sum())
+
+
+def right_e_step(X, weights, means, covariances):
+    return normalised(log_joint(X, weights, means, covariances))
+
+
 def right_log_likelihood(X, weights, means, covariances):
-    return float(logsumexp(log_joint(X, weights, means, covariances), axis=1).sum())
+    return total(log_joint(X, weights, means, covariances))
 
 
 def right_m_step(X, resp):
@@ -233,10 +242,6 @@ def log_joint_cholesky(X, weights, means, covariances, lower=True, log_det_facto
         log_det = log_det_factor * np.log(np.diag(L)).sum()
         cols.append((np.log(w) if log_weights else w) - 0.5 * (len(mu) * np.log(2 * np.pi) + log_det + (u * u).sum(axis=0)))
     return np.column_stack(cols)
-
-
-def normalised(a):
-    return np.exp(a - logsumexp(a, axis=1, keepdims=True))
 
 
 def e_step_covariance_for_inverse(X, weights, means, covariances):
@@ -835,12 +840,11 @@ def log_joint_float32(X, weights, means, covariances):
 
 
 def e_step_float32(X, weights, means, covariances):
-    a = log_joint_float32(X, weights, means, covariances)
-    return np.exp(a - logsumexp(a, axis=1, keepdims=True))
+    return normalised(log_joint_float32(X, weights, means, covariances))
 
 
 def log_likelihood_float32(X, weights, means, covariances):
-    return float(logsumexp(log_joint_float32(X, weights, means, covariances), axis=1).sum())
+    return total(log_joint_float32(X, weights, means, covariances))
 
 
 def m_step_float32(X, resp):
