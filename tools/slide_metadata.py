@@ -47,7 +47,7 @@ FIGURE_MAX_PX = 640
 FIGURE_LINES = 14
 #: Text output lines counted at most per output (a long printout scrolls on its slide).
 OUTPUT_LINES_MAX = 10
-SOLUTIONS = re.compile(r"^#{1,6}[ \t]+(solutions?|answers?)\b", re.IGNORECASE | re.MULTILINE)
+SOLUTIONS = re.compile(r"^#{1,6}[ \t]+(?:your[ \t]+)?(solutions?|answers?)\b", re.IGNORECASE | re.MULTILINE)
 HEADING = re.compile(r"^(#{1,6})[ \t]")
 
 
