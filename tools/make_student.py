@@ -16,7 +16,8 @@ Every code cell tagged `solution` (cell metadata "tags": ["solution"]) is stubbe
 - any other solution cell becomes the comment `# Exercise N: your code here`, N counted from 1
   under the "Solutions" heading (elsewhere: the last "**Exercise N.**" above the cell).
 
-The first Markdown cell gets a note saying which edition this is.  Everything else is copied
+Speaker notes (cells tagged `notes`, see tools/slide_metadata.py) are left out.  The first
+Markdown cell gets a note saying which edition this is.  Everything else is copied
 unchanged, so the check cells (`exercises.check_e_step(my_e_step)`)
 survive and report "not implemented yet" until the learner fills in the function.  Outputs are
 cleared (run_notebooks.py fills them in) and the cells keep only their tags.
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "notebooks"
 TARGET = SOURCE / "student"
 TAG = "solution"
+NOTES_TAG = "notes"
 SOLUTIONS_HEADING = re.compile(r"^#+\s*Solutions?\b", re.M)
 EXERCISE = re.compile(r"\*\*Exercise (\d+)\.\*\*")
 INSTRUCTION = re.compile(r"^\s*#\s*(?:Exercise\b[^:]*:\s*)?(.*\S)")
@@ -100,6 +102,7 @@ def studentise(nb, name="the solution notebook"):
     name: the solution notebook's file name, quoted in the note added to the first Markdown cell.
     """
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))       # a deep copy
+    nb.cells = [c for c in nb.cells if NOTES_TAG not in c.metadata.get("tags", [])]   # the speaker's only
     first_markdown = next((c for c in nb.cells if c.cell_type == "markdown"), None)
     if first_markdown is not None:
         first_markdown.source = first_markdown.source.rstrip("\n") + NOTE.format(name=name)
