@@ -521,6 +521,8 @@ def screenshots(page, states, problems, folder, stem):
     picked.append(trouble[0] if trouble else fullest[0])
     figures = sorted((s for s in last.values() if s["figure"]), key=lambda s: -s["figure"])
     picked += [s for s in figures + fullest if s not in picked][:1]
+    for old in folder.glob(f"{stem}_*.png"):         # from an earlier run, which may have picked others
+        old.unlink()
     for state in picked:
         show(page, state, folder / f"{stem}_{state['h']}-{state['v']}.png")
 
