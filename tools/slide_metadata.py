@@ -104,7 +104,7 @@ FIGURE_MARGIN = 0.1
 FIGURE_MAX_SCALE = 1.6
 FIGURE_DEFAULT_PX = 450
 NOTES_TAG = "notes"
-SOLUTIONS = re.compile(r"^#{1,6}[ \t]+(solutions?|answers?)\b", re.IGNORECASE | re.MULTILINE)
+SOLUTIONS = re.compile(r"^#{1,6}[ \t]+(?:your[ \t]+)?(solutions?|answers?)\b", re.IGNORECASE | re.MULTILINE)
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)")
 LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
 
