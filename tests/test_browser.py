@@ -51,7 +51,6 @@ import urllib.request
 import uuid
 import warnings
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -193,8 +192,9 @@ def screenshot(page, name):
 # ----------------------------------------------------------------------------------------
 # JupyterLab: the notebooks open unmodified; the explorer follows its slider
 # ----------------------------------------------------------------------------------------
-def wait_for_kernels(lab, count=1, timeout=60):
-    """Until the server has `count` kernels that are idle and that the page is connected to."""
+def wait_for_kernels(lab, count=1, connections=1, timeout=60):
+    """Until the server has `count` idle kernels, each with at least `connections` connections
+    from the page."""
     deadline, kernels = time.monotonic() + timeout, []
     while time.monotonic() < deadline:
         try:
@@ -204,10 +204,11 @@ def wait_for_kernels(lab, count=1, timeout=60):
             # and answers 500 to a list taken in that moment: ask again.
             if error.code != 500:
                 raise
-        if sum(k["execution_state"] == "idle" and k.get("connections", 0) > 0 for k in kernels) >= count:
+        if sum(k["execution_state"] == "idle" and k.get("connections", 0) >= connections
+               for k in kernels) >= count:
             return
         time.sleep(0.2)
-    pytest.fail(f"not {count} idle, connected kernels after {timeout} s: {kernels}")
+    pytest.fail(f"not {count} idle kernels with {connections} connections after {timeout} s: {kernels}")
 
 
 #: After the kernels are up, how long JupyterLab gets to apply their info replies (the
@@ -248,8 +249,14 @@ def align_python_version(lab, paths):
 
 
 def test_every_notebook_opens_unmodified_in_jupyterlab(browser, lab):
-    """Each notebook of both editions, opened in JupyterLab with its kernel started, is not marked
-    modified: its stored metadata is what JupyterLab writes (see tools/run_notebooks.py)."""
+    """Each notebook of both editions, opened in JupyterLab with a kernel, is not marked modified:
+    its stored metadata is what JupyterLab writes (see tools/run_notebooks.py).
+
+    All are opened at once, in one workspace, each in its own tab, with its own session and its
+    own connection to the kernel; the sessions share one kernel (started here, through the REST
+    API) instead of starting eighteen: what JupyterLab writes comes from the kernel's spec and
+    from the info reply each connection asks for, the same from a shared kernel as from one's own.
+    """
     paths = opened_notebooks(lab)
     assert len(paths) == len(LESSONS) + len(STUDENT_LESSONS)
     for path in paths:
@@ -262,20 +269,22 @@ def test_every_notebook_opens_unmodified_in_jupyterlab(browser, lab):
                  **{f"notebook:{p}": {"data": {"path": p, "factory": "Notebook"}} for p in paths}},
                  "metadata": {"id": "every-notebook"}}
     api(lab, "/lab/api/workspaces/every-notebook", "PUT", workspace)
+    kernel = api(lab, "/api/kernels", "POST", {"name": "python3"})
+    for path in paths:
+        api(lab, "/api/sessions", "POST", {"path": path, "type": "notebook", "name": Path(path).name,
+                                           "kernel": {"id": kernel["id"]}})
     page = browser.new_page()
     watch = Watch(page)
     try:
         page.goto(f"{lab.base}/lab/workspaces/every-notebook?token={lab.token}")
-        wait_for_kernels(lab, count=len(paths), timeout=120)
+        wait_for_kernels(lab, connections=len(paths), timeout=120)
         page.wait_for_timeout(SETTLE_S * 1000)
         tabs = page.evaluate("""() => [...document.querySelectorAll('.lm-DockPanel-tabBar .lm-TabBar-tab')]
             .map(tab => [(tab.title.match(/^Path: (.*)$/m) || [])[1], tab.classList.contains('jp-mod-dirty')])""")
         screenshot(page, "jupyterlab_every_notebook.png")
     finally:
         page.close()
-        sessions = api(lab, "/api/sessions")
-        with ThreadPoolExecutor(max_workers=8) as pool:        # shut their kernels down
-            list(pool.map(lambda session: api(lab, f"/api/sessions/{session['id']}", "DELETE"), sessions))
+        api(lab, f"/api/kernels/{kernel['id']}", "DELETE")       # the server drops its sessions too
     opened = dict(tabs)
     assert sorted(opened) == paths, "not every notebook opened"
     modified = [path for path in paths if opened[path]]
