@@ -8,9 +8,10 @@ failed, or a request to any host but 127.0.0.1.
 
   JupyterLab   a server on 127.0.0.1, a random free port and a token, serving a temporary copy
                of notebooks/ (both editions).
-               - every notebook, opened at once (one workspace, one tab each, a kernel each, as a
-                 student opens them), is not marked modified once its kernel is up (no dirty
-                 dot): its stored metadata is what JupyterLab writes (tools/run_notebooks.py);
+               - every notebook, opened at once (one workspace, one tab and one kernel session
+                 each; the sessions share a kernel), is not marked modified once connected to its
+                 kernel (no dirty dot): its stored metadata is what JupyterLab writes
+                 (tools/run_notebooks.py);
                - 04_convergence.ipynb: runs all cells from the Run menu, then moves the
                  explorer's slider with the keyboard and waits for its status line ("iteration t
                  of T: log-likelihood L_t ...") to follow.
