@@ -15,10 +15,11 @@ OUT/student and OUT/instructor (both unless --edition names one):
 NOTEBOOK ...: build just those, into the folder of --edition (default instructor).  The notebooks
 are converted as they are stored, outputs included; nothing is executed.  Each folder gets one
 page per notebook, an index.html that says which edition it is and lists the lessons by the
-titles of their first headings, and _static/ with what the pages load: MathJax 3 (both) and
-reveal.js 4 (the slides), and the images the lessons' Markdown shows.  Those come from the npm registry, pinned by
-tools/web/package.json and package-lock.json, and `npm ci` puts them in build/web/node_modules
-once (again only when the lock file changes).  The folders are self-contained: copy one to a
+titles of their first headings, and _static/ with what the pages load: JupyterLab's style
+sheets, the images the lessons' Markdown shows, MathJax 3 (both) and reveal.js 4 (the slides).
+MathJax and reveal.js come from the npm registry, pinned by tools/web/package.json and
+package-lock.json, and `npm ci` puts them in build/web/node_modules once (again only when the
+lock file changes).  The folders are self-contained: copy one to a
 USB stick, open index.html, and everything works without a network.
 
 The templates in tools/web/templates extend nbconvert's `lab` and `reveal` ones, and leave out

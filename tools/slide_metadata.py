@@ -176,8 +176,8 @@ def markdown_height_px(source):
 
 
 def figure_px(data):
-    """The height (px) a figure is drawn at, from its PNG header; FIGURE_DEFAULT_PX if unknown.
-    Returns (width, height); width None when unknown."""
+    """(width, height) in pixels a figure is drawn at, from its PNG header; (None,
+    FIGURE_DEFAULT_PX) when it cannot be read (SVG, JPEG, ...)."""
     try:
         header = base64.b64decode("".join(_text(data["image/png"]).split())[:64])
     except (KeyError, binascii.Error):
