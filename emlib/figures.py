@@ -5,12 +5,14 @@
 
 writes into OUTDIR (default: the repository's figures/ folder) every figure of FIGURES as a PNG
 (150 dpi, for slides) and an SVG (for print), the animated GIF em_animation.gif (EM converging
-on the seed data) and README.md, the index of them all.
+on the seed data), the same at slide size, em_animation_large.gif, and README.md, the index of
+them all.
 
     FIGURES                    the registry: name -> draw(fig), each with .figsize, .shows, .notebooks
     render(name)               the matplotlib Figure of one registry figure
     save_figure(name, outdir)  its PNG and SVG; returns the two paths
-    save_animation(outdir)     em_animation.gif
+    save_animation(outdir)     em_animation.gif (name=ANIMATION_LARGE_NAME, dpi=ANIMATION_LARGE_DPI:
+                               em_animation_large.gif)
     generate(outdir)           everything above, and README.md
     expected_files()           the names of every file generate() writes
 
@@ -38,7 +40,8 @@ from .geometry import ellipse_mass
 from .gmm import GMM
 
 __all__ = [
-    "FIGURES", "FIXED_RC", "DEFAULT_OUTDIR", "ANIMATION_STEM", "ANIMATION_NAME", "ANIMATION_ITERATIONS",
+    "FIGURES", "FIXED_RC", "DEFAULT_OUTDIR", "ANIMATION_STEM", "ANIMATION_NAME", "ANIMATION_LARGE_NAME",
+    "ANIMATION_ITERATIONS",
     "fixed_style", "render", "save_figure", "save_animation", "generate", "expected_files",
     "readme_text", "main",
 ]
@@ -67,6 +70,9 @@ ANIMATION_NAME = ANIMATION_STEM + ".gif"
 ANIMATION_ITERATIONS = 20
 ANIMATION_FPS = 3
 ANIMATION_DPI = 96                                     # 576 x 518 pixels, about 0.5 MB
+#: The same animation for full-screen slides (a 1280 x 720 canvas, under a heading): 720 x 648.
+ANIMATION_LARGE_NAME = ANIMATION_STEM + "_large.gif"
+ANIMATION_LARGE_DPI = 120
 #: How the index names the repository's own README.md (which shows the animation).
 REPO_README = "the repository's README"
 
@@ -291,7 +297,7 @@ def density_1d(fig):
 #: What em_animation.gif shows, for the index.
 ANIMATION_SHOWS = (f"EM converging on the seed data from the seed's start: one frame per iteration, "
                    f"t = 0 .. {ANIMATION_ITERATIONS}")
-ANIMATION_NOTEBOOKS = (REPO_README, "04_convergence")
+ANIMATION_NOTEBOOKS = (REPO_README,)
 
 
 # ----------------------------------------------------------------------------------------
@@ -324,21 +330,20 @@ def save_figure(name, outdir):
     return png, svg
 
 
-def save_animation(outdir, iterations=ANIMATION_ITERATIONS, name=ANIMATION_NAME):
+def save_animation(outdir, iterations=ANIMATION_ITERATIONS, name=ANIMATION_NAME, dpi=ANIMATION_DPI):
     """Write the animated GIF of EM on the seed data: plotting.animate_fit of
     fit(X, seed_initial_params(), max_iter=iterations, tol=0, keep_history=True), one frame per
-    iteration (iterations + 1 frames).  Returns the path."""
+    iteration (iterations + 1 frames), at dpi (its size: 6.0 x 5.4 inches).  Returns the path."""
     X, _, _, theta0 = _seed()
     result = fit(X, theta0, max_iter=iterations, tol=0, keep_history=True)
     with fixed_style():
-        return plotting.animate_fit(X, result.history, Path(outdir) / name, fps=ANIMATION_FPS,
-                                    dpi=ANIMATION_DPI)
+        return plotting.animate_fit(X, result.history, Path(outdir) / name, fps=ANIMATION_FPS, dpi=dpi)
 
 
 def expected_files():
     """The names of every file generate() writes (README.md included), sorted."""
     names = [f"{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
-    return sorted(names + [ANIMATION_NAME, "README.md"])
+    return sorted(names + [ANIMATION_NAME, ANIMATION_LARGE_NAME, "README.md"])
 
 
 #: The line of figures/README.md that records which matplotlib drew the committed figures.
@@ -369,8 +374,9 @@ def readme_text():
         f"| {command(name)} |"
         for name, draw in FIGURES.items()
     ]
-    rows.append(f"| `{ANIMATION_STEM}` | {ANIMATION_SHOWS} | {where(ANIMATION_NOTEBOOKS)} | "
-                f"{files(ANIMATION_NAME)} | {command(ANIMATION_STEM)} |")
+    rows.append(f"| `{ANIMATION_STEM}` | {ANIMATION_SHOWS}; `{ANIMATION_LARGE_NAME}` is the same at slide size "
+                f"| {where(ANIMATION_NOTEBOOKS)}; the large one is for full-screen slides (no lesson shows it yet) "
+                f"| {files(ANIMATION_NAME, ANIMATION_LARGE_NAME)} | {command(ANIMATION_STEM)} |")
     return "\n".join([
         "# Figures",
         "",
@@ -382,7 +388,7 @@ def readme_text():
         "```",
         "",
         "or one of them with the command in its row. Each figure comes as a PNG",
-        f"({PNG_DPI} dpi, for slides) and an SVG (for print); the animation is a GIF. Running the command",
+        f"({PNG_DPI} dpi, for slides) and an SVG (for print); the animation is a GIF, in two sizes. Running the command",
         "twice gives byte-identical files on the same machine, and `tests/test_figures.py` checks that",
         "the files here are what the code makes.",
         "",
@@ -405,6 +411,7 @@ def generate(outdir=DEFAULT_OUTDIR, names=None, *, animation=True, readme=True, 
         written.extend(save_figure(name, outdir))
     if animation:
         written.append(save_animation(outdir))
+        written.append(save_animation(outdir, name=ANIMATION_LARGE_NAME, dpi=ANIMATION_LARGE_DPI))
     if readme:
         path = outdir / "README.md"
         path.write_text(readme_text(), encoding="utf-8", newline="\n")

@@ -34,7 +34,10 @@ make_student = load_tool("make_student")
 
 
 def read(path):
-    return nbformat.read(path, as_version=4)
+    """A notebook without its speaker notes (cells tagged "notes", which the student edition leaves out)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if make_student.NOTES_TAG not in c.metadata.get("tags", [])]
+    return nb
 
 
 def is_solution(cell):

@@ -17,6 +17,7 @@ Every code cell tagged `solution` (cell metadata "tags": ["solution"]) is stubbe
   heading N is the last "**Exercise N.**" above the cell (an exercise answered in place); under it,
   the exercises not answered in place, in order.
 
+Speaker notes (cells tagged `notes`, see tools/slide_metadata.py) are left out.
 The "Solutions" heading becomes "Your answers", and the first Markdown cell gets a note saying which
 edition this is (and, in a notebook with check cells, to run the check under each function).
 Everything else is copied unchanged, so the check cells (`exercises.check_e_step(my_e_step)`)
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "notebooks"
 TARGET = SOURCE / "student"
 TAG = "solution"
+NOTES_TAG = "notes"
 SOLUTIONS_HEADING = re.compile(r"^(#+\s*)Solutions?\b", re.M)
 ANSWERS_HEADING = r"\1Your answers"
 CHECK = "exercises.check_"
@@ -127,6 +129,7 @@ def studentise(nb, name="the solution notebook"):
     name: the solution notebook's file name, quoted in the note added to the first Markdown cell.
     """
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))       # a deep copy
+    nb.cells = [c for c in nb.cells if NOTES_TAG not in c.metadata.get("tags", [])]   # the speaker's only
     numbers = exercise_numbers(nb.cells)
     checks = any(c.cell_type == "code" and CHECK in c.source for c in nb.cells)
     first_markdown = next((c for c in nb.cells if c.cell_type == "markdown"), None)
