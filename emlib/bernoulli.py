@@ -20,9 +20,9 @@ import numpy as np
 from scipy.special import betaln, logsumexp
 
 from ._checks import as_float_array, check_data, check_data_matches, check_enough_points, check_finite, \
-    check_number, check_responsibilities
+    check_number, check_responsibilities, check_weights
 from .em import CollapseError
-from .gmm import WEIGHT_SUM_TOL, _frozen
+from .gmm import _frozen
 from .init import as_generator
 
 
@@ -45,19 +45,11 @@ class BernoulliMixture:
     probabilities: np.ndarray
 
     def __init__(self, weights, probabilities):
-        w = as_float_array(weights, "weights")
+        w = check_weights(weights)
         p = as_float_array(probabilities, "probabilities")
-        if w.ndim != 1 or w.size == 0:
-            raise ValueError(f"weights must have shape (k,) with k >= 1, but has shape {w.shape}")
         if p.ndim != 2 or p.shape[0] != w.size or p.shape[1] == 0:
             raise ValueError(f"probabilities must have shape (k, d) = ({w.size}, d), but has shape {p.shape}")
-        check_finite(w, "weights")
         check_finite(p, "probabilities")
-        if np.any(w <= 0):
-            j = int(np.argmin(w))
-            raise ValueError(f"weights must be positive; weights[{j}] = {w[j]:.6g}")
-        if abs(w.sum() - 1) > WEIGHT_SUM_TOL:
-            raise ValueError(f"weights must sum to 1, but sum to {w.sum():.10g}")
         outside = (p <= 0) | (p >= 1)
         if outside.any():
             j, f = np.argwhere(outside)[0]
