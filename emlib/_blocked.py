@@ -97,30 +97,40 @@ def _whitened_blocks(data, params, out):
     sum of squares, never negative.
 
     Components farther than FAR from c (whitened distance) are whitened about their own mean
-    instead (see the module's docstring).
+    instead (see the module's docstring).  For "tied" covariances, L_j = L for every j: the
+    block is whitened once, L^{-1}(x_i - c) (d, B), and each component subtracts its own shift.
 
     Overflow (points beyond ~1e154 standard deviations) gives inf or NaN here; the callers
     silence numpy's warnings about it (np.errstate) and refuse it by name.
     """
     k, d = params.k, params.d
+    tied = params.covariance_type == "tied"
     eye = np.eye(d)
-    W = np.concatenate([dtrtrs(L, eye, lower=1)[0] for L in params.cholesky])   # L_j^{-1}, stacked
+    factors = params.cholesky[:1] if tied else params.cholesky
+    W = np.concatenate([dtrtrs(L, eye, lower=1)[0] for L in factors])   # L_j^{-1}, stacked (one if tied)
+    inverses = np.broadcast_to(W.reshape(-1, d, d), (k, d, d))          # L_j^{-1}, (k, d, d)
     log_det = 2 * np.log(np.diagonal(params.cholesky, axis1=1, axis2=2)).sum(axis=1)
     const = (np.log(params.weights) - 0.5 * (d * LOG_2PI + log_det))[:, None]
     blocks = data.blocks(k * d)
     whitened, centred = np.empty((k * d, blocks[0].stop)), np.empty((d, blocks[0].stop))
-    shift = np.einsum("jab,bj->ja", W.reshape(k, d, d), params.means.T - data.center)  # L_j^{-1}(mu_j - c)
+    common = np.empty((d, blocks[0].stop)) if tied else None
+    shift = np.einsum("jab,bj->ja", inverses, params.means.T - data.center)   # L_j^{-1}(mu_j - c)
     far = np.flatnonzero(~(np.linalg.norm(shift, axis=1) <= FAR))
     shift = shift.reshape(k * d, 1)
     for rows in blocks:
         Xt = data.Xt[:, rows]
-        Xc = np.subtract(Xt, data.center, out=centred[:, :Xt.shape[1]])      # x_i - c
-        z = np.matmul(W, Xc, out=whitened[:, :Xt.shape[1]])   # (k d, B): L_j^{-1}(x_i - c)
-        z -= shift                                            #           L_j^{-1}(x_i - mu_j)
-        z = z.reshape(k, d, -1)
+        size = Xt.shape[1]
+        Xc = np.subtract(Xt, data.center, out=centred[:, :size])      # x_i - c
+        if tied:                                              # L^{-1}(x_i - c) - L^{-1}(mu_j - c)
+            z = np.matmul(W, Xc, out=common[:, :size])
+            z = np.subtract(z[None], shift.reshape(k, d, 1), out=whitened[:, :size].reshape(k, d, size))
+        else:
+            z = np.matmul(W, Xc, out=whitened[:, :size])      # (k d, B): L_j^{-1}(x_i - c)
+            z -= shift                                        #           L_j^{-1}(x_i - mu_j)
+            z = z.reshape(k, d, -1)
         for j in far:                                         # the same, without cancellation
             np.subtract(Xt, params.means[j][:, None], out=Xc)
-            np.matmul(W[j * d:(j + 1) * d], Xc, out=z[j])
+            np.matmul(inverses[j], Xc, out=z[j])
         a = np.einsum("jab,jab->jb", z, z, out=out[:, rows])   # ||z_ij||^2
         a *= -0.5
         a += const
