@@ -163,18 +163,20 @@ def test_bic_and_aic_count_the_parameters_of_the_type(covariance_type):
 # ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("covariance_type", ["diag", "spherical", "tied"])
 def test_log_densities_match_scipy(covariance_type):
-    # The third component is a tight cluster far from the others (FAR beyond the data's mean,
-    # in its own standard deviations): it is evaluated about its own mean.
+    # The third component is a tight cluster of 5 points far from the others (beyond FAR of its
+    # own standard deviations from the data's mean): it alone is evaluated about its own mean.
     rng = np.random.default_rng(2)
     X = np.vstack([rng.normal(0, 1, (100, 3)) * [1, 3, 0.5], rng.normal(5, 1, (100, 3)),
-                   1e4 + 1e-3 * rng.normal(0, 1, (50, 3))])
+                   1e3 + 1e-3 * rng.normal(0, 1, (5, 3))])
     variances = np.array([[1.0, 9.0, 0.25], [1.0, 1.0, 1.0], [1e-6, 1e-6, 1e-6]])
     if covariance_type == "spherical":
         variances = variances.mean(axis=1, keepdims=True) * np.ones(3)
     covariances = np.stack([np.diag(v) for v in variances])
     if covariance_type == "tied":
         covariances = np.broadcast_to([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]], (3, 3, 3))
-    params = GMM([0.4, 0.4, 0.2], [[0, 0, 0], [5, 5, 5], [1e4, 1e4, 1e4]], covariances, covariance_type)
+    params = GMM([0.45, 0.45, 0.1], [[0, 0, 0], [5, 5, 5], [1e3, 1e3, 1e3]], covariances, covariance_type)
+    whitened = np.linalg.solve(np.linalg.cholesky(covariances), (params.means - X.mean(axis=0))[..., None])
+    assert list(np.linalg.norm(whitened[..., 0], axis=1) > FAR) == [False, False, True]
     expected = np.column_stack([multivariate_normal(m, c).logpdf(X) for m, c in zip(params.means, covariances)])
     got = emlib.log_densities(X, params)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)
