@@ -237,15 +237,17 @@ def m_step(X, resp, reg_covar=0.0, covariance_type="full", prior=None):
                                                                       (the M-step for the covariances)
 
     That is the covariances' update for covariance_type="full".  The other structures
-    (emlib.covariance) maximise the same function among the covariances they allow: with
-    S_j = N_j (Sigma_j above, without reg_covar), "tied" Sigma = sum_j S_j / n for every j,
-    "diag" the diagonal of Sigma_j, "spherical" sigma_j^2 I with sigma_j^2 = tr(S_j) / (d N_j);
-    reg_covar is then added to their diagonals, as scikit-learn does.
+    (emlib.covariance) maximise the same function among the covariances they allow; with the
+    scatter matrices S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T,
+        "tied"       Sigma_j = sum_l S_l / n           (one covariance, shared by all)
+        "diag"       Sigma_j = Diag(S_j) / N_j          (the variances only)
+        "spherical"  Sigma_j = tr(S_j) / (d N_j) I      (one variance per component)
+    each + reg_covar I, which is how scikit-learn adds it.
 
     With a prior (an emlib.prior.Prior, e.g. emlib.default_prior(X, k)) the updates maximise
     the expected complete-data log-likelihood plus log p(theta) instead (MAP-EM): the means are
-    pulled towards the prior's mean, the prior's scale is added to every scatter matrix, and
-    no covariance can become singular (equations in emlib.prior).
+    pulled towards the prior's mean, the prior's scale joins the scatter matrices, and no
+    covariance can become singular (equations in emlib.prior).
 
     X: (n, d) data; resp: gamma, (n, k); covariance_type: "full", "tied", "diag" or
     "spherical".  Returns a GMM of that covariance_type.  Raises CollapseError (a ValueError)

@@ -27,8 +27,9 @@ class GMM:
     computed by the check and reused by every density evaluation.
 
     Any real dtype is accepted and stored as float64; "sums to 1", "symmetric" and the structure
-    ("0 off the diagonal", "all equal") are judged to the precision of the arrays given (`emlib._checks.rounding_tolerance`: 1.5e-8 for float64,
-    3.5e-4 for float32), so parameters computed in float32 are welcome.
+    ("0 off the diagonal", "all equal") are judged to the precision of the arrays given
+    (`emlib._checks.rounding_tolerance`: 1.5e-8 for float64, 3.5e-4 for float32), so parameters
+    computed in float32 are welcome.
     """
 
     __slots__ = ("_weights", "_means", "_covariances", "_cholesky", "_covariance_type")

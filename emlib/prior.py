@@ -39,9 +39,10 @@ the updates are (`map_update`)
     spherical:  sigma_j^2  = (tr(Lambda) / d + tr(S_j) + tr(B_j)) / (nu + d N_j + d + 2)
 
 and with kappa = 0 (no prior on the means, so no |Sigma_j|^(-1/2) from it) the denominators
-lose the means' share: 1 for full and diag, k for tied, d for spherical.  The covariances are
-the maximum-likelihood ones (`emlib.covariance`) with Lambda added to the scatter and nu + ...
-to the counts: the prior acts as pseudo-observations.  They are mclust's updates (its Fortran
+lose the means' share: 1 for full and diag, k for tied, d for spherical.  Each is the
+maximum-likelihood update (`emlib.covariance`) with the prior's scale added to the scatter and
+its degrees of freedom (plus a constant) to the counts: the prior acts as pseudo-observations,
+and keeps every covariance at least Lambda / (nu + N_j + d + 2) (for "full").  These are mclust's updates (its Fortran
 msvvvp, mseeep, msvvip, msviip in mclust 6.1; Fraley & Raftery 2007), with one difference:
 for "diag", mclust's VVI prior has one scale for every feature (the mean of the features'
 variances), ours one per feature (Lambda_rr), so that the fit does not depend on each

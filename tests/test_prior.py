@@ -129,7 +129,8 @@ def test_one_component_map_estimate_is_the_posterior_mode(covariance_type):
     xbar, S = X.mean(axis=0), (X - X.mean(axis=0)).T @ (X - X.mean(axis=0))
     kappa, nu = prior.shrinkage, prior.dof
     mean = (n * xbar + kappa * prior.mean) / (n + kappa)
-    full = (prior.scale + S + kappa * n / (n + kappa) * np.outer(xbar - prior.mean, xbar - prior.mean)) / (nu + n + d + 2)
+    pull = kappa * n / (n + kappa) * np.outer(xbar - prior.mean, xbar - prior.mean)
+    full = (prior.scale + S + pull) / (nu + n + d + 2)
     params = emlib.m_step(X, np.ones((n, 1)), covariance_type=covariance_type, prior=prior)
     np.testing.assert_allclose(params.means[0], mean, rtol=1e-13)
     if covariance_type in ("full", "tied"):            # one component: tied is full
