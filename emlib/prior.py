@@ -42,11 +42,13 @@ and with kappa = 0 (no prior on the means, so no |Sigma_j|^(-1/2) from it) the d
 lose the means' share: 1 for full and diag, k for tied, d for spherical.  Each is the
 maximum-likelihood update (`emlib.covariance`) with the prior's scale added to the scatter and
 its degrees of freedom (plus a constant) to the counts: the prior acts as pseudo-observations,
-and keeps every covariance at least Lambda / (nu + N_j + d + 2) (for "full").  These are mclust's updates (its Fortran
-msvvvp, mseeep, msvvip, msviip in mclust 6.1; Fraley & Raftery 2007), with one difference:
-for "diag", mclust's VVI prior has one scale for every feature (the mean of the features'
-variances), ours one per feature (Lambda_rr), so that the fit does not depend on each
-feature's units.  mclust puts no prior on the weights (alpha = 1 here).
+and keeps every covariance above a floor (for "full", Sigma_j >= Lambda / (nu + N_j + d + 2)).
+
+These are mclust's updates (its Fortran msvvvp, mseeep, msvvip, msviip, mclust 6.1;
+Fraley & Raftery 2007), with two differences.  For "diag", mclust's VVI prior has one scale
+for every feature (the mean of the features' variances), ours one per feature (Lambda_rr), so
+that the fit does not depend on each feature's units.  mclust puts no prior on the weights;
+our default, alpha = 1, gives the same update, and alpha > 1 is allowed.
 
 Reference: C. Fraley and A. E. Raftery (2007), "Bayesian regularization for normal mixture
 estimation and model-based clustering", Journal of Classification 24:155-181.
@@ -59,10 +61,9 @@ from scipy.special import gammaln, multigammaln
 
 from ._checks import as_float_array, check_data, check_finite, check_number, check_params, check_spread, \
     rounding_tolerance
+from ._blocked import LOG_2PI
 from .covariance import diagonal_matrices
 from .gmm import _cholesky_factors, _frozen
-
-LOG_2PI = np.log(2 * np.pi)
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,8 +72,10 @@ class Prior:
 
     mean           mu_p (d,): where the means are pulled.
     shrinkage      kappa >= 0: the prior on each mean is worth kappa points at mu_p (0: none).
-    dof            nu > d - 1: the inverse-Wishart's degrees of freedom (a proper prior).
-    scale          Lambda (d, d), symmetric positive definite: the inverse-Wishart's scale.
+    dof            nu > d - 1: the inverse-Wishart's degrees of freedom, so that it is a proper
+                   prior ("diag" and "spherical": twice the inverse-gamma's shape).
+    scale          Lambda (d, d), symmetric positive definite: the inverse-Wishart's scale
+                   ("diag" reads its diagonal, "spherical" the mean of that, tr(Lambda) / d).
     concentration  alpha >= 1: the Dirichlet's parameter (1: flat, the weights' update is the
                    maximum-likelihood one; alpha > 1 keeps every weight above (alpha - 1) /
                    (n + k (alpha - 1))).
@@ -121,11 +124,11 @@ def default_prior(X, k):
     kappa  = 0.01                       the means' prior is worth 1/100 of a point: nearly flat
     nu     = d + 2                      the smallest integer for which the inverse-Wishart has a
                                         mean, E[Sigma_j] = Lambda / (nu - d - 1) = Lambda
-    Lambda = cov(X) / k^(2 / d)         so a component's expected ellipsoid has 1/k of the data's
-                                        volume: |Lambda|^(1/2) = |cov(X)|^(1/2) / k
-    alpha  = 1                          a flat prior on the weights, as mclust (which has none):
-                                        the weights keep their update N_j / n, and MAP-EM
-                                        differs from EM only where the collapse is
+    Lambda = cov(X) / k^(2 / d)         so that the prior's mean covariance, Lambda, has an
+                                        ellipsoid of 1/k the volume of the data's:
+                                        |Lambda|^(1/2) = |cov(X)|^(1/2) / k
+    alpha  = 1                          a flat prior on the weights, as in mclust (which has
+                                        none): the weights keep their update N_j / n
 
     cov(X) divides by n - 1, as R's var does; with n <= d points it is singular, and mclust (and
     we) keep only its diagonal, the features' variances.  The prior transforms with the data

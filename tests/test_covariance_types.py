@@ -21,6 +21,7 @@ from emlib._blocked import FAR
 from emlib.benchmark import sklearn_precisions
 from emlib.covariance import TYPES
 from emlib.selection import aic, bic, choose_k, n_parameters
+from test_fit import random_3d_problem
 
 
 def as_full(covariances, covariance_type, k, d):
@@ -60,16 +61,10 @@ def start_of_type(covariance_type, means, covariances, weights):
 
 
 def rotated_3d(covariance_type):
-    """500 points from three stretched, rotated 3-D components, and a start of the type."""
-    rng = np.random.default_rng(3)
-    A = rng.standard_normal((3, 3, 3))
-    covs = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(3)
-    means = np.array([[0.0, 0.0, 0.0], [4.0, 1.0, -2.0], [-3.0, 4.0, 2.0]])
-    X = np.vstack([rng.multivariate_normal(m, c, size) for m, c, size in zip(means, covs, [200, 180, 120])])
-    B = rng.standard_normal((3, 3, 3))
-    start = start_of_type(covariance_type, means + rng.normal(0, 1.0, means.shape),
-                          B @ B.transpose(0, 2, 1) + np.eye(3), [0.2, 0.3, 0.5])
-    return X, start
+    """500 points from three stretched, rotated 3-D components (tests/test_fit.py's problem),
+    and its start made of the type."""
+    X, start = random_3d_problem()
+    return X, start_of_type(covariance_type, start.means, start.covariances, start.weights)
 
 
 def seed_problem(covariance_type):

@@ -13,6 +13,7 @@ import emlib
 from emlib import GMM, compare, data
 from emlib.covariance import TYPES
 from emlib.prior import Prior, default_prior, log_prior
+from test_covariance_types import problems_of_a_type
 
 SETTINGS = settings(max_examples=50, deadline=None,
                     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
@@ -150,18 +151,12 @@ def test_one_component_map_estimate_is_the_posterior_mode(covariance_type):
 # ----------------------------------------------------------------------------------------
 @st.composite
 def problems_with_a_prior(draw):
-    d, k = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    n = draw(st.integers(max(10, 3 * k * d), 60))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    A = rng.standard_normal((k, d, d))
-    truth = GMM(rng.dirichlet(np.full(k, 3.0)), rng.uniform(-5, 5, (k, d)),
-                A @ A.transpose(0, 2, 1) / d + 0.5 * np.eye(d))
-    X, _ = data.sample(truth, n, rng)
-    covariance_type = draw(st.sampled_from(TYPES))
-    prior = dataclasses.replace(default_prior(X, k), shrinkage=draw(st.sampled_from([0.0, 0.01, 1.0])),
+    """tests/test_covariance_types.py's random problems of a random type, with a default prior
+    whose means' shrinkage and Dirichlet parameter vary."""
+    X, start = draw(problems_of_a_type())
+    prior = dataclasses.replace(default_prior(X, start.k), shrinkage=draw(st.sampled_from([0.0, 0.01, 1.0])),
                                 concentration=draw(st.sampled_from([1.0, 1.5])))
-    init = draw(st.sampled_from([emlib.init_kmeanspp, emlib.init_random]))
-    return X, init(X, k, rng, covariance_type), prior
+    return X, start, prior
 
 
 @SETTINGS
