@@ -347,3 +347,17 @@ def test_choose_k_refuses_bad_covariance_types(covariance_type, error, words):
     X, _ = data.seed_data()
     with pytest.raises(error, match=words):
         choose_k(X, [1, 2], rng=0, covariance_type=covariance_type)
+
+
+@pytest.mark.parametrize("call", [
+    lambda X, start: emlib.fit(X, start, covariance_type="VVI"),
+    lambda X, start: emlib.fit(X, 3, rng=0, covariance_type="VVI"),
+    lambda X, start: emlib.m_step(X, emlib.e_step(X, start)[0], covariance_type="VVI"),
+    lambda X, start: emlib.fit_restarts(X, 3, rng=0, covariance_type="VVI"),
+    lambda X, start: emlib.init_kmeanspp(X, 3, 0, "VVI"),
+    lambda X, start: n_parameters(3, 2, "VVI"),
+])
+def test_every_function_names_a_bad_covariance_type(call):
+    X, start = seed_problem("full")
+    with pytest.raises(ValueError, match=r"covariance_type must be one of .*got 'VVI' \(mclust's VVI is 'diag'\)"):
+        call(X, start)
