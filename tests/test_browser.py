@@ -35,7 +35,10 @@ from pathlib import Path
 
 import pytest
 from helpers import LESSONS, cells, find_chromium, from_another_host, source
-from playwright.sync_api import sync_playwright
+
+sync_playwright = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright's Python package is missing (pip: playwright; "
+    "conda-forge: playwright-python): the browser tests need it").sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
