@@ -6,25 +6,40 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Further arguments for JupyterLab, e.g. make lab LAB_ARGS="--port 8890 --no-browser"
+LAB_ARGS ?=
+# JupyterLab refuses to run as root (containers, classroom images) unless told it may.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test test-oldest figures bench student html slides clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(PIP_CONSTRAINT)
+	@echo "Setting up $(VENV) with $(PYTHON): pip installs emlib and the packages it needs (about a minute, once)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) notebooks/
 
 # Unit tests and every notebook through nbval, on both cores (a notebook stays on one worker).
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-# The same suite with the oldest numpy, scipy and matplotlib that pyproject.toml allows.
+# The same suite with the oldest numpy, scipy and matplotlib that pyproject.toml allows and that
+# have wheels for this Python (tests/oldest/constraints-X.Y.txt); it refuses, before installing
+# anything, a Python without such a file.  PYTHON=python3.12 make test-oldest picks another Python.
+PYTHON_VERSION = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+OLDEST_PYTHONS = $(patsubst tests/oldest/constraints-%.txt,%,$(wildcard tests/oldest/constraints-*.txt))
+comma := ,
 test-oldest:
-	$(MAKE) test VENV=.venv-oldest PIP_CONSTRAINT=$(CURDIR)/tests/oldest-constraints.txt
+	@test -f tests/oldest/constraints-$(PYTHON_VERSION).txt || { \
+	  echo "make test-oldest: no oldest versions are known for Python $(PYTHON_VERSION) ($(PYTHON));" \
+	       "it runs on Python $(subst $() ,$(comma) ,$(OLDEST_PYTHONS)), e.g. PYTHON=/path/to/python$(lastword $(OLDEST_PYTHONS)) make test-oldest" >&2; \
+	  exit 2; }
+	$(MAKE) test VENV=.venv-oldest-$(PYTHON_VERSION) PIP_ONLY_BINARY=numpy,scipy,matplotlib \
+	  PIP_CONSTRAINT=$(CURDIR)/tests/oldest/constraints-$(PYTHON_VERSION).txt
 
 figures: $(STAMP)
 	$(BIN)/python -m emlib.figures figures
@@ -50,4 +65,4 @@ slides: $(STAMP)
 	$(BIN)/python tools/build_web.py slides --out build/slides
 
 clean:
-	rm -rf $(VENV) .venv-oldest build *.egg-info
+	rm -rf $(VENV) .venv-oldest-* build *.egg-info

@@ -86,10 +86,33 @@ def test_a_planted_mismatch_is_reported(plant, expected):
     assert disagreements(read("pyproject.toml"), environment.replace(old, new)) == expected
 
 
-def test_oldest_constraints_are_the_lower_bounds():
-    pip, _ = pip_requirements(read("pyproject.toml"))
-    for line in (ROOT / "tests" / "oldest-constraints.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, version = line.split("==")
-            lower = re.search(r">=([\d.]+)", pip[name]).group(1)
-            assert version.startswith(lower), (name, version, lower)
+def oldest_constraints():
+    """{python version: {package: pinned version}} of tests/oldest/constraints-X.Y.txt."""
+    pins = {}
+    for path in sorted((ROOT / "tests" / "oldest").glob("constraints-*.txt")):
+        lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+        pins[path.stem.split("-", 1)[1]] = dict(line.split("==") for line in lines)
+    return pins
+
+
+def version(text):
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_oldest_constraints_are_the_lower_bounds_where_they_exist():
+    """make test-oldest: on the oldest Python the pins are pyproject.toml's lower bounds; on a
+    newer one, the oldest versions with its wheels, never below the bounds; and every Python from
+    requires-python's up to the newest pinned one has its file."""
+    pip, requires_python = pip_requirements(read("pyproject.toml"))
+    pins = oldest_constraints()
+    oldest = requires_python.removeprefix(">=")
+    pythons = sorted(pins, key=version)
+    assert pythons[0] == oldest
+    assert [version(p)[1] for p in pythons] == list(range(version(oldest)[1], version(pythons[-1])[1] + 1))
+    for python, pinned in pins.items():
+        assert set(pinned) == {"numpy", "scipy", "matplotlib"}, python
+        for name, pin in pinned.items():
+            lower = re.fullmatch(r">=([\d.]+)", pip[name]).group(1)
+            assert version(pin)[:2] >= version(lower), (python, name, pin, lower)
+            if python == oldest:
+                assert version(pin)[:2] == version(lower), (name, pin, lower)
