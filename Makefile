@@ -50,9 +50,12 @@ bench: $(STAMP)
 # The student edition, notebooks/student/, from the solution notebooks: solution cells stubbed,
 # executed (so that nbval proves they run), then given their slide types (which depend on the
 # outputs). Run it after editing a solution notebook; tests/test_student_edition.py fails until then.
+# The edition as it was is kept in build/student-stored, so that a cell whose outputs show the
+# same keeps its stored ones (run_notebooks.py --stored): an unchanged edition stays unchanged.
 student: $(STAMP)
+	rm -rf build/student-stored && mkdir -p build && cp -R notebooks/student build/student-stored
 	$(BIN)/python tools/make_student.py
-	$(BIN)/python tools/run_notebooks.py notebooks/student/[0-9][0-9]_*.ipynb
+	$(BIN)/python tools/run_notebooks.py --stored build/student-stored notebooks/student/[0-9][0-9]_*.ipynb
 	$(BIN)/python tools/slide_metadata.py notebooks/student/[0-9][0-9]_*.ipynb
 
 # The classroom editions, offline: build/html (one page per lesson, index.html) and build/slides
