@@ -49,6 +49,7 @@ from .gmm import GMM
 
 __all__ = [
     "FIGURES", "FIXED_RC", "DEFAULT_OUTDIR", "ANIMATION_STEM", "ANIMATION_NAME", "ANIMATION_ITERATIONS",
+    "DECIMALS", "steady",
     "fixed_style", "render", "save_figure", "save_animation", "generate", "expected_files",
     "readme_text", "main",
 ]
