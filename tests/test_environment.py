@@ -87,10 +87,11 @@ def test_a_planted_mismatch_is_reported(plant, expected):
 
 
 def oldest_constraints():
-    """{python version: {package: pinned version}} of tests/oldest/constraints-X.Y.txt."""
+    """{python version: {package: pinned version}} of tests/oldest/constraints-X.Y.txt (its
+    "name==version" lines; the others only cap a package)."""
     pins = {}
     for path in sorted((ROOT / "tests" / "oldest").glob("constraints-*.txt")):
-        lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+        lines = [line for line in path.read_text().splitlines() if "==" in line and not line.startswith("#")]
         pins[path.stem.split("-", 1)[1]] = dict(line.split("==") for line in lines)
     return pins
 
