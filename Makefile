@@ -6,7 +6,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
-# Further arguments for JupyterLab, e.g. make lab LAB_ARGS="--port 8890 --no-browser"
+# The folder JupyterLab opens (make lab LESSONS=notebooks/student/: the student edition), and
+# further arguments for it, e.g. make lab LAB_ARGS="--port 8890 --no-browser"
+LESSONS  ?= notebooks/
 LAB_ARGS ?=
 # JupyterLab refuses to run as root (containers, classroom images) unless told it may.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -21,7 +23,7 @@ $(STAMP): pyproject.toml $(PIP_CONSTRAINT)
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) notebooks/
+	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) $(LESSONS)
 
 # Unit tests and every notebook through nbval, on both cores (a notebook stays on one worker).
 test: $(STAMP)
