@@ -15,11 +15,12 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test test-oldest figures bench student html slides clean
 
+# pip -qq: its errors only (the editable install's notes and index warnings are not news).
 $(STAMP): pyproject.toml $(PIP_CONSTRAINT)
 	@echo "Setting up $(VENV) with $(PYTHON): pip installs emlib and the packages it needs (about a minute, once)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 lab: $(STAMP)
