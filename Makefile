@@ -61,9 +61,11 @@ student: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py --stored build/student-stored notebooks/student/[0-9][0-9]_*.ipynb
 	$(BIN)/python tools/slide_metadata.py notebooks/student/[0-9][0-9]_*.ipynb
 
-# The classroom editions, offline: build/html (one page per lesson, index.html) and build/slides
-# (reveal.js). Needs node and npm: MathJax and reveal.js come from the npm registry, pinned by
-# tools/web/package-lock.json, installed once into build/web. Nothing is executed.
+# The classroom editions, offline, each in two folders: student/ (from notebooks/student/: no
+# solutions, no speaker notes; the one to copy to a class machine) and instructor/ (from notebooks/:
+# solutions, speaker notes). build/html: one page per lesson and index.html; build/slides: reveal.js
+# decks for a 1280 x 720 projector. Needs node and npm: MathJax and reveal.js come from the npm
+# registry, pinned by tools/web/package-lock.json, installed once into build/web. Nothing is executed.
 html: $(STAMP)
 	$(BIN)/python tools/build_web.py html --out build/html
 

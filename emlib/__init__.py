@@ -18,6 +18,8 @@ from .em import (
 )
 from .gmm import GMM
 from .init import init_kmeanspp, init_random
+from .kmeans import kmeans
+from . import bernoulli
 
 __all__ = [
     "GMM", "e_step", "m_step", "log_likelihood", "log_densities", "lower_bound", "fit", "fit_restarts", "FitResult",

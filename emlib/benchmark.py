@@ -1,10 +1,12 @@
 """Timing EM side by side: emlib, scikit-learn and the seed's own loop, on the same problem.
 
-Used by benchmarks/bench_em.py (the full grid) and by the scikit-learn notebook (small sizes).
-scikit-learn is imported only when it is timed: it is a test and notebook dependency, not one
-of emlib's.
+Used by benchmarks/bench_em.py (the full grid), tests/test_performance.py and the scikit-learn
+notebook (small sizes).  scikit-learn is imported only when it is timed: it is a test and
+notebook dependency, not one of emlib's.  Pin BLAS to one thread around these calls
+(threadpoolctl.threadpool_limits(1)) for numbers that compare like with like.
 """
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -56,12 +58,35 @@ def runner(method, X, init, iters):
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")
 
 
+def times_per_iteration(methods, X, init, iters=10, repeats=3):
+    """{method: seconds per iteration} for several methods timed in turn, round after round, so
+    that all see the same load: the best of `repeats` wall times of a whole `iters`-iteration
+    fit, divided by `iters`.  Their ratio is measured in one run, as fairly as a shared machine
+    allows."""
+    runs = {method: runner(method, X, init, iters) for method in methods}
+    best = dict.fromkeys(runs, np.inf)
+    for _ in range(repeats):
+        for method, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[method] = min(best[method], time.perf_counter() - start)
+    return {method: seconds / iters for method, seconds in best.items()}
+
+
 def time_per_iteration(method, X, init, iters=10, repeats=3):
     """Best of `repeats` wall times of a whole `iters`-iteration fit, divided by `iters` (seconds)."""
+    return times_per_iteration([method], X, init, iters, repeats)[method]
+
+
+def peak_memory(method, X, init, iters=3):
+    """Peak memory allocated (bytes, as tracemalloc counts numpy's arrays) while `method` runs
+    `iters` EM iterations, beyond what was allocated before (X and the start)."""
     run = runner(method, X, init, iters)
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
         run()
-        best = min(best, time.perf_counter() - start)
-    return best / iters
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()

@@ -4,7 +4,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from ._checks import as_float_array, check_data, check_finite, check_number, check_params
+from ._checks import as_float_array, check_data, check_finite, check_number, check_params, memory_for
 from .gmm import GMM
 from .init import as_generator
 
@@ -57,16 +57,20 @@ def sample(params, n, rng):
     z_i ~ Categorical(pi),   x_i = mu_{z_i} + L_{z_i} e_i  with e_i ~ N(0, I)   (Sigma_j = L_j L_j^T)
 
     The Cholesky factor is unique, so the draws do not depend on the LAPACK build (an SVD or
-    eigendecomposition may flip signs from one build to another).
+    eigendecomposition may flip signs from one build to another).  The points are transformed
+    component by component, so memory stays a few (n, d) arrays.
 
     params: GMM; n: number of points; rng: Generator or seed.  Returns X (n, d) and z (n,).
     """
     params = check_params(params)
-    check_number(n, "n", minimum=1, integer=True)
+    n = check_number(n, "n", minimum=1, integer=True)
     rng = as_generator(rng)
-    z = rng.choice(params.k, size=n, p=params.weights)
-    e = rng.standard_normal((n, params.d))
-    X = params.means[z] + np.einsum("nab,nb->na", params.cholesky[z], e)
+    with memory_for("n", n, f"that many points in d={params.d} dimensions"):
+        z = rng.choice(params.k, size=n, p=params.weights)
+        X = rng.standard_normal((n, params.d))          # e_i, transformed in place below
+    for j, (mu, L) in enumerate(zip(params.means, params.cholesky)):
+        members = np.flatnonzero(z == j)
+        X[members] = mu + np.einsum("ab,nb->na", L, X[members])
     return X, z
 
 
@@ -102,19 +106,24 @@ def standardize(X):
     Fit on Z when the features have very different scales (Old Faithful: minutes of eruption
     against tens of minutes of waiting); `unstandardize` brings the fit back to X's units.
 
+    Computed on each feature divided by a power of two m_f near its largest magnitude (exact:
+    the same numbers as without it), so that every sum stays in range: c_f = m_f mean(x_f / m_f),
+    s_f = m_f std(x_f / m_f).  Data near 1e308 or 1e-300 are standardised as well as data near 1.
+
     X: (n, d) data with no constant feature.  Returns Z (n, d), center c (d,), scale s (d,).
     """
     X = check_data(X)
-    center = X.mean(axis=0)
-    scale = X.std(axis=0)
-    # A constant feature has s = 0 or, after rounding in the mean, s of a few eps * |x|.
-    constant = scale <= 64 * np.finfo(float).eps * np.abs(X).max(axis=0)
-    for f in np.flatnonzero(constant):
+    _, exponent = np.frexp(np.abs(X).max(axis=0))    # max_i |x_if| = m 2^e with m in [1/2, 1)
+    unit = np.ldexp(X, -exponent)                     # x_if / 2^e_f, exactly: in (-1, 1)
+    unit_center = unit.mean(axis=0)
+    unit_scale = unit.std(axis=0)
+    # A constant feature has s = 0 or, after rounding in the mean, s of a few eps (in units of 2^e_f).
+    for f in np.flatnonzero(unit_scale <= 64 * np.finfo(float).eps):
         raise ValueError(
             f"X[:, {f}] is constant (every point has {X[0, f]:.6g}), so it cannot be scaled to "
             "standard deviation 1; drop that feature"
         )
-    return (X - center) / scale, center, scale
+    return (unit - unit_center) / unit_scale, np.ldexp(unit_center, exponent), np.ldexp(unit_scale, exponent)
 
 
 def unstandardize(params, center, scale):
@@ -129,7 +138,8 @@ def unstandardize(params, center, scale):
     log p(X | unstandardize(theta)) = log p(Z | theta) - n sum_f log s_f.
 
     params: GMM fitted on Z = standardize(X)[0]; center c (d,), scale s (d,): the other two
-    outputs of standardize.  Returns a GMM in the units of X.
+    outputs of standardize.  Returns a GMM in the units of X.  A scale so large (small) that
+    the means or covariances in X's units overflow (underflow) float64 is refused by name.
     """
     params = check_params(params)
     center = _check_vector(center, "center", params.d)
@@ -137,8 +147,21 @@ def unstandardize(params, center, scale):
     if np.any(scale <= 0):
         f = int(np.argmin(scale))
         raise ValueError(f"scale must be positive (standard deviations); scale[{f}] = {scale[f]:.6g}")
-    outer = scale[:, None] * scale[None, :]          # s_a s_b: exactly symmetric
-    return GMM(params.weights, center + scale * params.means, params.covariances * outer)
+    with np.errstate(over="ignore", under="ignore"):
+        outer = scale[:, None] * scale[None, :]      # s_a s_b: exactly symmetric
+        means = center + scale * params.means
+        covariances = params.covariances * outer
+        variances = np.diagonal(covariances, axis1=1, axis2=2)
+    for f in np.flatnonzero(~np.all(np.isfinite(means), axis=0)):
+        raise ValueError(f"center[{f}] = {center[f]:.3g} and scale[{f}] = {scale[f]:.3g} put the means "
+                         "in X's units beyond the float64 range (1.8e308)")
+    for f in np.flatnonzero(~np.all(np.isfinite(covariances), axis=(0, 1))):
+        raise ValueError(f"scale[{f}] = {scale[f]:.3g} is so large that the covariances in X's units "
+                         "overflow float64 (beyond 1.8e308)")
+    for f in np.flatnonzero(np.any(variances < np.finfo(float).tiny, axis=0)):
+        raise ValueError(f"scale[{f}] = {scale[f]:.3g} is so small that the variances in X's units "
+                         "underflow float64 (below 2.2e-308)")
+    return GMM(params.weights, means, covariances)
 
 
 def _check_vector(value, name, d):

@@ -8,30 +8,33 @@ Notation (the same as the notebooks'):
     N_j               sum_i gamma[i, j], the effective number of points of component j
 
 Everything is computed in log space: the Mahalanobis term ||L_j^{-1}(x_i - mu_j)||^2 comes from
-a triangular solve (never an explicit inverse), and log-sum-exp is applied once per E-step.
-Internally the per-component arrays are laid out (k, n), component by component, so that
-each loop over the k components reads and writes contiguous rows; the public functions
-return the (n, k) view the notebooks use.
+the Cholesky factor (never an explicit inverse of a covariance), and log-sum-exp is applied once
+per E-step.  The sums over the n points are done by `emlib._blocked`, block of rows by block of
+rows, on the data prepared once per fit (laid out feature by feature); the per-point
+arrays are laid out (k, n) there, and the public functions return the (n, k) view the notebooks use.
 """
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_triangular
 from scipy.special import entr
 
+from . import _blocked
 from ._checks import (
+    FLOAT64,
     check_data,
     check_data_matches,
     check_enough_points,
     check_number,
     check_params,
     check_responsibilities,
+    check_spread,
+    memory_for,
 )
+from ._blocked import LOG_2PI  # noqa: F401  (re-exported: the exercises' checks use it)
 from .gmm import GMM
 from .init import INITIALISATIONS, as_generator
 
-LOG_2PI = np.log(2 * np.pi)
-TOO_FAR = ("X has points so far from every component that their squared distances overflow "
+TOO_FAR = ("X has points so far from the components that their squared distances overflow "
            "(beyond 1e300); rescale X")
 
 
@@ -47,18 +50,11 @@ class CollapseError(ValueError):
 # ----------------------------------------------------------------------------------------
 # Densities and the E-step
 # ----------------------------------------------------------------------------------------
-def _log_joint(X, params):
-    """(k, n) array of log pi_j + log N(x_i | mu_j, Sigma_j); X and params already checked."""
-    n, d = X.shape
-    out = np.empty((params.k, n))
-    for j, (mu, L) in enumerate(zip(params.means, params.cholesky)):
-        diff = X - mu                                   # (n, d), so diff.T is Fortran-ordered
-        z = solve_triangular(L, diff.T, lower=True, overwrite_b=True, check_finite=False)
-        with np.errstate(over="ignore"):                # beyond ~1e154 sigmas: inf, see _e_step
-            np.einsum("ij,ij->j", z, z, out=out[j])     # ||L_j^{-1}(x_i - mu_j)||^2
-    log_det = 2 * np.log(np.diagonal(params.cholesky, axis1=1, axis2=2)).sum(axis=1)
-    out *= -0.5
-    out += (np.log(params.weights) - 0.5 * (d * LOG_2PI + log_det))[:, None]
+def _log_joint(data, params):
+    """(k, n) array of log pi_j + log N(x_i | mu_j, Sigma_j), refused unless all finite."""
+    out = _blocked.log_joint(data, params, np.empty((params.k, data.n)))
+    if not np.all(np.isfinite(out)):
+        raise ValueError(TOO_FAR)
     return out
 
 
@@ -69,31 +65,21 @@ def log_densities(X, params):
 
     with log|Sigma_j| = 2 sum log diag(L_j) and the quadratic form ||L_j^{-1}(x_i - mu_j)||^2.
 
-    X: (n, d).  Returns (n, k).
+    X: (n, d).  Returns (n, k).  A point so far from a component that its squared distance
+    overflows (beyond ~1e154 standard deviations) is refused (ValueError), never -inf or NaN.
     """
     X, params = _checked(X, params)
-    return (_log_joint(X, params) - np.log(params.weights)[:, None]).T
+    return (_log_joint(_blocked.Data(X), params) - np.log(params.weights)[:, None]).T
 
 
-def _normalise(log_joint):
-    """In place: (k, n) log pi_j N(x_i|..) -> responsibilities; returns them and the log-likelihood."""
-    top = log_joint.max(axis=0)                         # (n,): the log-sum-exp shift
-    log_joint -= top
-    resp = np.exp(log_joint, out=log_joint)             # every column has an entry exactly 1
-    total = resp.sum(axis=0)                            # in [1, k]: never 0, never overflows
-    resp /= total
-    loglik = float(np.log(total).sum() + top.sum())
-    if not np.isfinite(loglik):
+def _e_step(data, params, out=None):
+    """E-step on prepared data: gamma (k, n), written into out if given, and the log-likelihood."""
+    if out is None:
+        out = np.empty((params.k, data.n))
+    resp, loglik = _blocked.responsibilities(data, params, out)
+    if not np.isfinite(loglik):                    # a point whose every squared distance overflowed
         raise ValueError(TOO_FAR)
     return resp, loglik
-
-
-def _e_step(X, params):
-    # A point beyond ~1e154 standard deviations overflows its squared distance to inf; that is
-    # reported by _normalise as a clear error (the log-likelihood is then not finite), not as
-    # numpy's overflow warnings on the way.
-    with np.errstate(invalid="ignore"):
-        return _normalise(_log_joint(X, params))
 
 
 def e_step(X, params):
@@ -106,9 +92,13 @@ def e_step(X, params):
 
     X: (n, d) data; params: GMM.  Returns gamma (n, k), rows summing to 1, and the total
     log-likelihood  log p(X | theta) = sum_i logsumexp_j a_ij  (a float).
+
+    How it is computed (emlib._blocked.log_joint and .responsibilities): a block of a few
+    thousand points at a time, every component whitened by one matrix product with the stacked
+    inverse Cholesky factors, and the log-sum-exp done while the block is in cache.
     """
     X, params = _checked(X, params)
-    resp, loglik = _e_step(X, params)
+    resp, loglik = _e_step(_blocked.Data(X), params)
     return resp.T, loglik
 
 
@@ -136,64 +126,95 @@ def lower_bound(X, params, resp):
     resp = check_responsibilities(resp, X.shape[0])
     if resp.shape[1] != params.k:
         raise ValueError(f"resp has {resp.shape[1]} columns but params has k={params.k} components")
-    log_joint = _log_joint(X, params)
-    if not np.all(np.isfinite(log_joint)):
-        raise ValueError(TOO_FAR)
+    log_joint = _log_joint(_blocked.Data(X), params)
     return float(np.sum(resp * log_joint.T) + entr(resp).sum())
 
 
 # ----------------------------------------------------------------------------------------
 # The M-step
 # ----------------------------------------------------------------------------------------
-def _m_step(X, resp, reg_covar):
-    """M-step on (k, n) responsibilities; X checked.  Raises CollapseError."""
-    n, d = X.shape
-    counts = resp.sum(axis=1)                           # N_j
-    for j in np.flatnonzero(counts < n * np.finfo(float).eps):
+def _statistics(data, resp):
+    """The weighted sums the M-step needs, from gamma (k, n) on prepared data:
+
+    N_j = sum_i gamma[i, j],   mu_j = (1 / N_j) sum_i gamma[i, j] x_i,
+    S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T          (the scatter matrices)
+
+    Returns N (k,), mu (k, d), S (k, d, d).  Raises CollapseError when some N_j is 0.
+    """
+    counts = resp.sum(axis=1)
+    for j in np.flatnonzero(counts < data.n * FLOAT64.eps):
         raise CollapseError(
             f"component {j} has collapsed: its total responsibility N_{j} = {counts[j]:.3g}, "
             "so it explains none of the points; start from other initial parameters",
             component=int(j),
         )
-    weights = counts / n
-    means = (resp @ X) / counts[:, None]
-    covariances = np.empty((len(counts), d, d))
-    with np.errstate(over="ignore"):                    # squares beyond 1e308: refused below
-        for j, mu in enumerate(means):
-            diff = X - mu
-            covariances[j] = (resp[j][:, None] * diff).T @ diff / counts[j]
-    if not np.all(np.isfinite(covariances)):
-        raise ValueError("X has values so large that their squared deviations overflow "
-                         "(beyond 1e308); rescale X")
-    covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))  # exactly symmetric
-    covariances[:, np.arange(d), np.arange(d)] += reg_covar
-    _check_not_singular(covariances, reg_covar)
-    return GMM(weights, means, covariances)
+    with np.errstate(over="ignore", invalid="ignore"):  # sums beyond 1e308: refused below
+        means = _blocked.means(data, resp, counts)
+        scatter = _blocked.scatter(data, resp, means)
+    if not (np.all(np.isfinite(means)) and np.all(np.isfinite(scatter))):
+        raise ValueError("X has values so large that their weighted sums or squared deviations "
+                         f"overflow (beyond {FLOAT64.max:.3g}); rescale X")
+    return counts, means, scatter
 
 
-def _check_not_singular(covariances, reg_covar):
-    """Refuse a covariance that is singular up to rounding (a component on a point or a line).
+def _m_step(data, resp, reg_covar):
+    """M-step on prepared data and gamma (k, n).  Raises CollapseError.
 
-    A Cholesky pivot L_rr^2 at the level of rounding error relative to the largest variance
-    means the matrix has (numerically) lost a dimension.
+    The sums over the points are all in _statistics; what is made of them afterwards (here
+    Sigma_j = S_j / N_j + reg_covar I) is where a covariance structure or a prior would act.
     """
-    d = covariances.shape[1]
-    variances = np.diagonal(covariances, axis1=1, axis2=2)
-    try:
-        pivots = np.diagonal(np.linalg.cholesky(covariances), axis1=1, axis2=2) ** 2
-        singular = pivots.min(axis=1) <= 10 * d * np.finfo(float).eps * variances.max(axis=1)
-    except np.linalg.LinAlgError:  # not even positive definite: flag at least the worst one
-        smallest = np.linalg.eigvalsh(covariances).min(axis=1)
-        singular = smallest <= 10 * d * np.finfo(float).eps * variances.max(axis=1)
-        if not singular.any():
-            singular[np.argmin(smallest)] = True
-    for j in np.flatnonzero(singular):
-        hint = "increase reg_covar" if reg_covar > 0 else "pass reg_covar > 0 (e.g. reg_covar=1e-6)"
+    counts, means, scatter = _statistics(data, resp)
+    weights = counts / counts.sum()          # N_j / n, still summing to 1 if gamma was rounded
+    covariances = scatter / counts[:, None, None]
+    covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))  # exactly symmetric
+    covariances[:, np.arange(data.d), np.arange(data.d)] += reg_covar
+    cholesky, singular = _cholesky_or_singular(covariances)
+    for j in singular:
         raise CollapseError(
             f"component {j} has collapsed: its covariance is singular (its points lie on a single "
-            f"point, line or plane, e.g. duplicated points); {hint} to keep it positive definite",
+            f"point, line or plane, e.g. duplicated points); {_reg_covar_hint(data, reg_covar)}",
             component=int(j),
         )
+    return GMM._valid(weights, means, covariances, cholesky)
+
+
+def _cholesky_or_singular(covariances):
+    """The Cholesky factors L_j (k, d, d) of the covariances, and the indices of those that are
+    singular up to rounding, judged without units (then L is None).
+
+    On the correlation scale, Sigma -> D^{-1/2} Sigma D^{-1/2} (D = diag(Sigma)), the Cholesky
+    pivots are rho_r = L_rr^2 / Sigma_rr: the fraction of feature r's variance that the features
+    before it do not explain.  A change of units rescales Sigma_rr and L_rr^2 alike, so rho_r does
+    not depend on it; rho_r at the level of float64 rounding (10 d eps) means the component has
+    lost a dimension (its points lie on a point, line or plane).  A covariance that is not even
+    positive definite, or has a zero variance, is singular too.
+    """
+    def smallest_pivot(cov):                        # min_r rho_r; 0 when not positive definite
+        try:
+            L = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            return None, 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):   # a zero variance: NaN, singular
+            rho = np.diagonal(L, axis1=-2, axis2=-1) ** 2 / np.diagonal(cov, axis1=-2, axis2=-1)
+        return L, np.min(rho, axis=-1)
+
+    L, rho = smallest_pivot(covariances)            # all k at once, unless one is not SPD
+    if L is None:
+        rho = np.array([smallest_pivot(cov)[1] for cov in covariances])
+    singular = np.flatnonzero(~(rho > 10 * covariances.shape[1] * FLOAT64.eps))
+    return (None if singular.size else L), singular
+
+
+def _reg_covar_hint(data, reg_covar):
+    """What to do about a collapse, in the data's units: a reg_covar small against every
+    feature's variance (a millionth of the smallest)."""
+    if reg_covar > 0:
+        return f"increase reg_covar (now {reg_covar:.3g}) to keep it positive definite"
+    variances = data.variances()
+    if not np.any(variances > 0):
+        return "pass reg_covar > 0 to keep it positive definite"
+    return (f"pass reg_covar > 0 to keep it positive definite, e.g. reg_covar={1e-6 * variances[variances > 0].min():.2g} "
+            "(a millionth of the smallest variance of X's features)")
 
 
 def m_step(X, resp, reg_covar=0.0):
@@ -206,13 +227,20 @@ def m_step(X, resp, reg_covar=0.0):
                                                                       (the M-step for the covariances)
 
     X: (n, d) data; resp: gamma, (n, k).  Returns a GMM.  Raises CollapseError (a ValueError)
-    naming the component when one has no responsibility left or a singular covariance.
+    naming the component when one has no responsibility left or a singular covariance (judged
+    without units: see _singular), with a suggested reg_covar in the units of X.
+
+    How it is computed: the sums over points (N_j; then mu_j, about the data's mean; then the
+    scatter matrices S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T, from each component's
+    own mean) are taken by `_statistics`, block of rows by block of rows (emlib._blocked.means
+    and .scatter); the covariances are then S_j / N_j + reg_covar I.
     """
     X = check_data(X)
     resp = check_responsibilities(resp, X.shape[0])
     check_enough_points(X.shape[0], resp.shape[1])
-    check_number(reg_covar, "reg_covar", minimum=0)
-    return _m_step(X, np.ascontiguousarray(resp.T), float(reg_covar))
+    reg_covar = check_number(reg_covar, "reg_covar", minimum=0)
+    check_spread(X)
+    return _m_step(_blocked.Data(X), np.ascontiguousarray(resp.T), reg_covar)
 
 
 # ----------------------------------------------------------------------------------------
@@ -256,58 +284,64 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
         |L_t - L_{t-1}| / n < tol,
     and otherwise after max_iter iterations (converged=False).  With tol=0 it runs exactly
     max_iter iterations.  (scikit-learn's tol means the same, on the same per-point scale.)
+    max_iter=0 runs none: the result is the start theta_0 with its log-likelihood L_0 and
+    responsibilities (n_iter=0, converged=False), which is how to evaluate a start.
 
     X: (n, d) data.
     init: a GMM (the starting parameters theta_0), or the number of components k, in which case
         theta_0 = init_kmeanspp(X, k, rng) (init_method="kmeans++") or init_random(X, k, rng)
         (init_method="random"); rng (a seed or numpy.random.Generator) is then required.
-    reg_covar: added to the diagonal of every covariance in every M-step (0: none).
+        Every argument given is checked, even when a GMM start makes rng and init_method unused.
+    reg_covar: added to the diagonal of every covariance in every M-step (0: none), in the
+        units of X (squared): choose it small against the variances of X's features.
     keep_history: keep theta_0 .. theta_T in the result (to animate the fit).
 
     Returns a FitResult.  Raises CollapseError (a ValueError) naming the component and the
     iteration when a component collapses.
     """
     X = check_data(X)
-    check_number(max_iter, "max_iter", minimum=1, integer=True)
-    check_number(tol, "tol", minimum=0)
-    check_number(reg_covar, "reg_covar", minimum=0)
+    max_iter = check_number(max_iter, "max_iter", minimum=0, integer=True)
+    tol = check_number(tol, "tol", minimum=0)
+    reg_covar = check_number(reg_covar, "reg_covar", minimum=0)
+    initialise = _initialisation(init_method)
+    if rng is not None:
+        rng = as_generator(rng)
     if isinstance(init, GMM):
         params = init
         check_data_matches(X, params, p_name="init")
         check_enough_points(X.shape[0], params.k)
+        check_spread(X)
     else:
         if isinstance(init, bool) or not isinstance(init, (int, np.integer)):
             raise TypeError(
                 f"init must be an emlib.GMM (the starting parameters) or an integer (the number "
                 f"of components), not {type(init).__name__} ({init!r})"
             )
-        initialise = _initialisation(init_method)
         if rng is None:
             raise ValueError(f"init={init} components needs rng (a seed or a numpy.random.Generator) "
                              "so that the starting point is reproducible")
-        params = initialise(X, init, rng)
+        params = initialise(X, init, rng)               # checks X's spread
 
-    n = X.shape[0]
-    resp, loglik = _e_step(X, params)
+    data = _blocked.Data(X)
+    resp, loglik = _e_step(data, params)
     log_likelihoods = [loglik]
     history = [params] if keep_history else None
-    converged = False
-    for iteration in range(1, max_iter + 1):
+    converged, t = False, 0
+    while t < max_iter and not converged:
+        t += 1
         try:
-            params = _m_step(X, resp, reg_covar)
+            params = _m_step(data, resp, reg_covar)
         except CollapseError as err:
-            raise CollapseError(f"iteration {iteration}: {err}", err.component, iteration) from None
-        resp, loglik = _e_step(X, params)
+            raise CollapseError(f"iteration {t}: {err}", err.component, t) from None
+        resp, loglik = _e_step(data, params, out=resp)  # gamma_{t-1} is not needed any more
         log_likelihoods.append(loglik)
         if keep_history:
             history.append(params)
-        if abs(log_likelihoods[-1] - log_likelihoods[-2]) < tol * n:
-            converged = True
-            break
+        converged = abs(log_likelihoods[-1] - log_likelihoods[-2]) < tol * data.n
     return FitResult(
         params=params,
         log_likelihoods=np.array(log_likelihoods),
-        n_iter=iteration,
+        n_iter=t,
         converged=converged,
         responsibilities=resp.T,
         history=tuple(history) if keep_history else None,
@@ -325,10 +359,12 @@ def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", **fit_options)
     Returns the best FitResult and the final log-likelihood of every start, (n_init,).
     """
     X = check_data(X)
-    check_number(n_init, "n_init", minimum=1, integer=True)
+    n_init = check_number(n_init, "n_init", minimum=1, integer=True)
     initialise = _initialisation(init_method)
     rng = as_generator(rng)
-    best, finals = None, np.full(n_init, np.nan)
+    with memory_for("n_init", n_init, "the final log-likelihoods of that many starts"):
+        finals = np.full(n_init, np.nan)
+    best = None
     for r in range(n_init):
         try:
             result = fit(X, initialise(X, k, rng), **fit_options)
@@ -338,7 +374,8 @@ def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", **fit_options)
         if best is None or finals[r] > best.log_likelihoods[-1]:
             best = result
     if best is None:
-        raise CollapseError(f"all {n_init} starts collapsed; pass reg_covar > 0", component=None)
+        hint = _reg_covar_hint(_blocked.Data(X), float(fit_options.get("reg_covar", 0.0)))
+        raise CollapseError(f"all {n_init} starts collapsed; {hint}", component=None)
     return best, finals
 
 

@@ -5,12 +5,14 @@
 
 writes into OUTDIR (default: the repository's figures/ folder) every figure of FIGURES as a PNG
 (150 dpi, for slides) and an SVG (for print), the animated GIF em_animation.gif (EM converging
-on the seed data) and README.md, the index of them all.
+on the seed data), the same at slide size, em_animation_large.gif, and README.md, the index of
+them all.
 
     FIGURES                    the registry: name -> draw(fig), each with .figsize, .shows, .notebooks
     render(name)               the matplotlib Figure of one registry figure
     save_figure(name, outdir)  its PNG and SVG; returns the two paths
-    save_animation(outdir)     em_animation.gif
+    save_animation(outdir)     em_animation.gif (name=ANIMATION_LARGE_NAME, dpi=ANIMATION_LARGE_DPI:
+                               em_animation_large.gif)
     generate(outdir)           everything above, and README.md
     expected_files()           the names of every file generate() writes
 
@@ -48,8 +50,8 @@ from .geometry import ellipse_mass
 from .gmm import GMM
 
 __all__ = [
-    "FIGURES", "FIXED_RC", "DEFAULT_OUTDIR", "ANIMATION_STEM", "ANIMATION_NAME", "ANIMATION_ITERATIONS",
-    "DECIMALS", "steady",
+    "FIGURES", "FIXED_RC", "DEFAULT_OUTDIR", "ANIMATION_STEM", "ANIMATION_NAME", "ANIMATION_LARGE_NAME",
+    "ANIMATION_ITERATIONS", "DECIMALS", "steady",
     "fixed_style", "render", "save_figure", "save_animation", "generate", "expected_files",
     "readme_text", "main",
 ]
@@ -78,6 +80,9 @@ ANIMATION_NAME = ANIMATION_STEM + ".gif"
 ANIMATION_ITERATIONS = 20
 ANIMATION_FPS = 3
 ANIMATION_DPI = 96                                     # 576 x 518 pixels, about 0.5 MB
+#: The same animation for full-screen slides (a 1280 x 720 canvas, under a heading): 720 x 648.
+ANIMATION_LARGE_NAME = ANIMATION_STEM + "_large.gif"
+ANIMATION_LARGE_DPI = 120
 #: How the index names the repository's own README.md (which shows the animation).
 REPO_README = "the repository's README"
 #: Fitted values are rounded to this many decimals before they are drawn: 1e-6 is about 1e-4
@@ -333,7 +338,7 @@ def density_1d(fig):
 #: What em_animation.gif shows, for the index.
 ANIMATION_SHOWS = (f"EM converging on the seed data from the seed's start: one frame per iteration, "
                    f"t = 0 .. {ANIMATION_ITERATIONS}")
-ANIMATION_NOTEBOOKS = (REPO_README, "04_convergence")
+ANIMATION_NOTEBOOKS = (REPO_README,)
 
 
 # ----------------------------------------------------------------------------------------
@@ -370,15 +375,15 @@ def save_figure(name, outdir):
     return paths
 
 
-def save_animation(outdir, iterations=ANIMATION_ITERATIONS, name=ANIMATION_NAME):
+def save_animation(outdir, iterations=ANIMATION_ITERATIONS, name=ANIMATION_NAME, dpi=ANIMATION_DPI):
     """Write the animated GIF of EM on the seed data: plotting.animate_fit of
     fit(X, seed_initial_params(), max_iter=iterations, tol=0, keep_history=True) (steady), one
-    frame per iteration (iterations + 1 frames), only if it shows something new.  Returns the path."""
+    frame per iteration (iterations + 1 frames), at dpi (its size: 6.0 x 5.4 inches), only if it
+    shows something new.  Returns the path."""
     X, _, _, theta0 = _seed()
     result = steady(fit(X, theta0, max_iter=iterations, tol=0, keep_history=True))
     with tempfile.TemporaryDirectory() as tmp, fixed_style():
-        drawn = plotting.animate_fit(X, result.history, Path(tmp) / name, fps=ANIMATION_FPS,
-                                     dpi=ANIMATION_DPI)
+        drawn = plotting.animate_fit(X, result.history, Path(tmp) / name, fps=ANIMATION_FPS, dpi=dpi)
         path = Path(outdir) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         _unchanged.write(path, drawn.read_bytes())
@@ -388,7 +393,7 @@ def save_animation(outdir, iterations=ANIMATION_ITERATIONS, name=ANIMATION_NAME)
 def expected_files():
     """The names of every file generate() writes (README.md included), sorted."""
     names = [f"{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
-    return sorted(names + [ANIMATION_NAME, "README.md"])
+    return sorted(names + [ANIMATION_NAME, ANIMATION_LARGE_NAME, "README.md"])
 
 
 #: The line of figures/README.md that records which matplotlib drew the committed figures.
@@ -419,8 +424,9 @@ def readme_text():
         f"| {command(name)} |"
         for name, draw in FIGURES.items()
     ]
-    rows.append(f"| `{ANIMATION_STEM}` | {ANIMATION_SHOWS} | {where(ANIMATION_NOTEBOOKS)} | "
-                f"{files(ANIMATION_NAME)} | {command(ANIMATION_STEM)} |")
+    rows.append(f"| `{ANIMATION_STEM}` | {ANIMATION_SHOWS}; `{ANIMATION_LARGE_NAME}` is the same at slide size "
+                f"| {where(ANIMATION_NOTEBOOKS)}; the large one is for full-screen slides (no lesson shows it yet) "
+                f"| {files(ANIMATION_NAME, ANIMATION_LARGE_NAME)} | {command(ANIMATION_STEM)} |")
     return "\n".join([
         "# Figures",
         "",
@@ -432,7 +438,7 @@ def readme_text():
         "```",
         "",
         "or one of them with the command in its row. Each figure comes as a PNG",
-        f"({PNG_DPI} dpi, for slides) and an SVG (for print); the animation is a GIF.",
+        f"({PNG_DPI} dpi, for slides) and an SVG (for print); the animation is a GIF, in two sizes.",
         "",
         "Byte-identical: with the same versions of matplotlib and Pillow, running the command again",
         "rewrites nothing, on this machine or another: fitted values are rounded before they are drawn",
@@ -463,6 +469,7 @@ def generate(outdir=DEFAULT_OUTDIR, names=None, *, animation=True, readme=True, 
         paths.extend(save_figure(name, outdir))
     if animation:
         paths.append(save_animation(outdir))
+        paths.append(save_animation(outdir, name=ANIMATION_LARGE_NAME, dpi=ANIMATION_LARGE_DPI))
     if readme:
         paths.append(outdir / "README.md")
         _unchanged.write(paths[-1], readme_text().encode("utf-8"))

@@ -7,7 +7,9 @@ functions compute, and the tests check them on their own.
 import numpy as np
 from scipy.stats import chi2
 
-from ._checks import as_float_array, check_finite, check_number, check_params
+from ._checks import (
+    as_float_array, check_finite, check_number, check_params, real_array, rounding_tolerance, to_float64,
+)
 from .gmm import GMM
 
 
@@ -27,12 +29,16 @@ def ellipse_geometry(cov, n_std):
     cov: (2, 2) symmetric positive definite; n_std: a positive number.
     Returns (width, height, angle_degrees), three floats.
     """
-    cov = as_float_array(cov, "cov")
+    cov = real_array(cov, "cov")
+    tol = rounding_tolerance(cov.dtype)
+    cov = to_float64(cov, "cov")
     if cov.shape != (2, 2):
         raise ValueError(f"cov must be a 2x2 covariance matrix, but has shape {cov.shape}")
     check_finite(cov, "cov")
-    check_number(n_std, "n_std", minimum=0, strict=True)
-    if abs(cov[0, 1] - cov[1, 0]) > 1e-10 * np.abs(cov).max():
+    n_std = check_number(n_std, "n_std", minimum=0, strict=True)
+    with np.errstate(over="ignore"):
+        asymmetric = not abs(cov[0, 1] - cov[1, 0]) <= tol * np.abs(cov).max()
+    if asymmetric:
         raise ValueError("cov must be symmetric: cov[0, 1] != cov[1, 0]")
     eigenvalues, eigenvectors = np.linalg.eigh(cov)          # ascending: lambda_2, lambda_1
     if eigenvalues[0] <= 0:
@@ -58,8 +64,8 @@ def ellipse_mass(n_std, d=2):
 
     n_std: a number or array of numbers >= 0; d: the dimension.  Returns a float (or array).
     """
-    check_number(d, "d", minimum=1, integer=True)
-    n_std = np.asarray(n_std, dtype=float)
+    d = check_number(d, "d", minimum=1, integer=True)
+    n_std = as_float_array(n_std, "n_std")
     if np.any(n_std < 0) or not np.all(np.isfinite(n_std)):
         raise ValueError(f"n_std must be finite and >= 0, got {n_std}")
     mass = chi2.cdf(n_std**2, df=d)
@@ -80,7 +86,7 @@ def interpolate_params(params_old, params_new, s):
     """
     check_params(params_old, "params_old")
     check_params(params_new, "params_new")
-    check_number(s, "s", minimum=-np.inf)
+    s = check_number(s, "s", minimum=-np.inf)
     if (params_old.k, params_old.d) != (params_new.k, params_new.d):
         raise ValueError(
             f"params_old has k={params_old.k}, d={params_old.d} but params_new has "

@@ -1,12 +1,7 @@
 """The parameters of a Gaussian mixture, as one immutable, validated value."""
 import numpy as np
 
-from ._checks import as_float_array, check_finite
-
-#: How far the weights may sum from 1 (rounding in the M-step is ~1e-16).
-WEIGHT_SUM_TOL = 1e-8
-#: Largest asymmetry |Sigma - Sigma^T| accepted, relative to the largest entry of Sigma.
-SYMMETRY_TOL = 1e-10
+from ._checks import as_float_array, check_finite, check_weights, real_array, rounding_tolerance, to_float64
 
 
 def _fmt(arr):
@@ -22,18 +17,20 @@ class GMM:
     covariances Sigma: (k, d, d), each symmetric positive definite.
 
     The value is checked once, here, and cannot be changed afterwards (its arrays are
-    read-only).  ``cholesky`` holds the lower-triangular factors L_j with
-    Sigma_j = L_j L_j^T, computed by the check and reused by every density evaluation.
+    read-only).  ``cholesky`` holds the lower-triangular factors L_j with Sigma_j = L_j L_j^T,
+    computed by the check and reused by every density evaluation.
+
+    Any real dtype is accepted and stored as float64; "sums to 1" and "symmetric" are judged to
+    the precision of the arrays given (`emlib._checks.rounding_tolerance`: 1.5e-8 for float64,
+    3.5e-4 for float32), so parameters computed in float32 are welcome.
     """
 
     __slots__ = ("_weights", "_means", "_covariances", "_cholesky")
 
     def __init__(self, weights, means, covariances):
-        w = as_float_array(weights, "weights")
-        mu = as_float_array(means, "means")
-        cov = as_float_array(covariances, "covariances")
-        if w.ndim != 1 or w.size == 0:
-            raise ValueError(f"weights must have shape (k,) with k >= 1, but has shape {w.shape}")
+        w = check_weights(weights)
+        given = real_array(covariances, "covariances")
+        mu, cov = as_float_array(means, "means"), to_float64(given, "covariances")
         k = w.size
         if mu.ndim != 2 or mu.shape[0] != k or mu.shape[1] == 0:
             raise ValueError(f"means must have shape (k, d) = ({k}, d), but has shape {mu.shape}")
@@ -42,15 +39,23 @@ class GMM:
             raise ValueError(
                 f"covariances must have shape (k, d, d) = ({k}, {d}, {d}), but has shape {cov.shape}"
             )
-        for name, arr in (("weights", w), ("means", mu), ("covariances", cov)):
-            check_finite(arr, name)
-        if np.any(w <= 0):
-            j = int(np.argmin(w))
-            raise ValueError(f"weights must be positive; weights[{j}] = {w[j]:.6g}")
-        if abs(w.sum() - 1) > WEIGHT_SUM_TOL:
-            raise ValueError(f"weights must sum to 1, but sum to {w.sum():.10g}")
-        chol = _cholesky_factors(cov, "covariances")
-        for name, arr in (("weights", w), ("means", mu), ("covariances", cov), ("cholesky", chol)):
+        check_finite(mu, "means")
+        check_finite(cov, "covariances")
+        chol = _cholesky_factors(cov, "covariances", rounding_tolerance(given.dtype))
+        self._store(w, mu, cov, chol)
+
+    @classmethod
+    def _valid(cls, weights, means, covariances, cholesky):
+        """A GMM from float64 arrays that are valid by construction, with their Cholesky
+        factors, skipping the checks: for the M-step, which builds one per iteration from
+        weights N_j / n > 0, finite means and covariances it has factorised itself."""
+        params = object.__new__(cls)
+        params._store(weights, means, covariances, cholesky)
+        return params
+
+    def _store(self, weights, means, covariances, cholesky):
+        for name, arr in (("weights", weights), ("means", means), ("covariances", covariances),
+                          ("cholesky", cholesky)):
             object.__setattr__(self, "_" + name, _frozen(arr))
 
     def __setattr__(self, name, value):
@@ -71,9 +76,19 @@ class GMM:
     d = property(lambda self: self._means.shape[1], doc="Dimension of the data.")
 
     def permuted(self, order):
-        """The same mixture with its components listed in ``order`` (label switching)."""
+        """The same mixture with its components listed in ``order`` (label switching).
+
+        order: a permutation of 0..k-1 (integers); component j of the result is component
+        order[j] of this mixture.
+        """
+        if isinstance(order, (str, bytes)) or not np.iterable(order):
+            raise TypeError(f"order must be a sequence of integers (a permutation of 0..{self.k - 1}), "
+                            f"not {type(order).__name__} ({order!r})")
         order = np.asarray(order)
-        if sorted(order.tolist()) != list(range(self.k)):
+        if order.size and (order.dtype == bool or order.dtype.kind not in "iu"):
+            raise TypeError(f"order must hold integers (a permutation of 0..{self.k - 1}), "
+                            f"but has dtype {order.dtype}: {order.tolist()}")
+        if order.shape != (self.k,) or sorted(order.tolist()) != list(range(self.k)):
             raise ValueError(f"order must be a permutation of 0..{self.k - 1}, got {order.tolist()}")
         return GMM(self.weights[order], self.means[order], self.covariances[order])
 
@@ -94,11 +109,14 @@ def _frozen(arr):
     return base.view()
 
 
-def _cholesky_factors(cov, name):
-    """Lower Cholesky factors of a stack of covariances, with a named error if one is not SPD."""
-    asymmetry = np.abs(cov - cov.transpose(0, 2, 1)).max(axis=(1, 2))
-    for j in np.flatnonzero(asymmetry > SYMMETRY_TOL * np.abs(cov).max(axis=(1, 2))):
-        raise ValueError(f"{name}[{j}] is not symmetric: {name}[{j}] != {name}[{j}].T")
+def _cholesky_factors(cov, name, tol):
+    """Lower Cholesky factors of a stack of covariances, with a named error if one is not
+    symmetric (|Sigma - Sigma^T| beyond tol times its largest entry) or not positive definite."""
+    with np.errstate(over="ignore"):                       # 1e308 - (-1e308): inf, not symmetric
+        asymmetry = np.abs(cov - cov.transpose(0, 2, 1)).max(axis=(1, 2))
+    for j in np.flatnonzero(~(asymmetry <= tol * np.abs(cov).max(axis=(1, 2)))):
+        raise ValueError(f"{name}[{j}] is not symmetric: {name}[{j}] != {name}[{j}].T "
+                         f"(they differ by up to {asymmetry[j]:.3g})")
     try:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:

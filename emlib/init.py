@@ -1,15 +1,17 @@
 """Starting points for EM: plain functions of the data, a number of components and a generator."""
 import numpy as np
 
-from ._checks import check_data, check_enough_points, check_number
+from ._checks import check_data, check_enough_points, check_number, check_spread
 from .gmm import GMM
 
 
 def as_generator(rng, name="rng"):
-    """A numpy Generator from a Generator or an integer seed (None is refused: seed it)."""
+    """A numpy Generator from a Generator or a non-negative integer seed (None is refused: seed it)."""
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"{name} must be a non-negative integer seed (or a numpy.random.Generator), got {rng}")
         return np.random.default_rng(rng)
     raise TypeError(
         f"{name} must be a numpy.random.Generator or an integer seed, not {type(rng).__name__}; "
@@ -19,9 +21,11 @@ def as_generator(rng, name="rng"):
 
 def _checked(X, k, rng):
     X = check_data(X)
-    check_number(k, "k", minimum=1, integer=True)
+    k = check_number(k, "k", minimum=1, integer=True)
     check_enough_points(X.shape[0], k)
-    return X, int(k), as_generator(rng)
+    rng = as_generator(rng)
+    check_spread(X)
+    return X, k, rng
 
 
 def init_random(X, k, rng):

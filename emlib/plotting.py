@@ -440,8 +440,15 @@ def plot_log_likelihood(log_likelihoods, ax=None, mark=None, per_point_n=None, *
         mark_line = ax.axvline(x=m, color=PALETTE[5], linestyle=":", linewidth=1.5, zorder=1)
         mark_point = ax.scatter(x=[m], y=[values[m]], s=90, color=PALETTE[5], edgecolors="black",
                                 zorder=4, label=f"t = {m}")
-        ax.annotate(text=f"t = {m}: {values[m]:.2f}", xy=(m, values[m]), xytext=(10, -18),
-                    textcoords="offset points", color=PALETTE[5], fontsize="medium")
+        # the label where there is room: above a point in the lower half of the curve (not
+        # over the x tick labels), to the left of a point in the right half (not past the edge)
+        shown = values[start:]
+        low = values[m] - shown.min() < (shown.max() - shown.min()) / 2
+        late = m - start > (T - start) / 2
+        ax.annotate(text=f"t = {m}: {values[m]:.2f}", xy=(m, values[m]),
+                    xytext=(-10 if late else 10, 10 if low else -10), textcoords="offset points",
+                    ha="right" if late else "left", va="bottom" if low else "top",
+                    color=PALETTE[5], fontsize="medium")
     _finish(ax, "iteration $t$", ylabel, title,
             "Log-likelihood after each EM iteration\n"
             + ("(t = 0: the initial parameters)" if start == 0

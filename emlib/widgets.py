@@ -11,7 +11,8 @@ The explorer's picture at iteration t has two panels:
   left   the data coloured by the responsibilities under theta_t (the E-step of theta_t) and
          theta_t's 1- and 2-sigma ellipses, with the same view at every t, so only EM moves;
   right  the log-likelihood L_t = log p(X | theta_t) for t = 0 .. T, with t marked.
-The status line reads "iteration t of T: log-likelihood L_t".
+The status line reads "iteration t of T: log-likelihood L_t · " and how the fit ended (see
+EMExplorer.ending): it converged at iteration T under the stopping rule, or stopped at max_iter.
 
 Static fallback.  Where ipywidgets cannot be imported, or with static=True (e.g. to put the
 picture on a static page, or in a script), `explorer` runs the same fit and returns a
@@ -123,7 +124,8 @@ class EMExplorer:
 
     Controls (ipywidgets), exposed so that code and tests can drive the explorer:
       slider         IntSlider over t = 0 .. T (redraws on release: continuous_update=False)
-      status         HTML: "iteration t of T: log-likelihood L_t", or the error of a refit
+      status         HTML: "iteration t of T: log-likelihood L_t · <ending>", or the error of
+                     a refit
       seed, k        IntText (the initialisation seed) and BoundedIntText (1 .. MAX_K components)
       refit_button   Button: refit(), i.e. fit again with seed.value and k.value
     State: result (the FitResult shown, with its history), figure (the matplotlib Figure last
@@ -194,6 +196,19 @@ class EMExplorer:
         self._draw(0)
         return result
 
+    def ending(self):
+        """How the fit shown ended, in the stopping rule's words (fit's docstring):
+
+            "the fit converged at iteration T (|L_T - L_{T-1}| / n fell below tol = 1e-06)"
+            "the fit stopped at max_iter = 50 without converging (tol = 1e-06)"
+        """
+        result, tol = self.result, self._fit_options["tol"]
+        if result.converged:
+            return (f"the fit converged at iteration {result.n_iter} "
+                    f"(|L_{result.n_iter} - L_{result.n_iter - 1}| / n fell below tol = {tol:g})")
+        return (f"the fit stopped at max_iter = {self._fit_options['max_iter']} without converging "
+                f"(tol = {tol:g})")
+
     def _on_click(self, _button):
         self.refit()
 
@@ -228,7 +243,8 @@ class EMExplorer:
                      "text/plain": f"<EM fit at iteration {t} of {T}>"},
             "metadata": {},
         },)
-        self.status.value = f"iteration {t} of {T}: log-likelihood {result.log_likelihoods[t]:.4f}"
+        self.status.value = (f"iteration {t} of {T}: log-likelihood {result.log_likelihoods[t]:.4f} · "
+                             + self.ending())
 
     # ------------------------------------------------------------------------------------
     def __repr__(self):

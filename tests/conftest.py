@@ -56,11 +56,12 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def web_editions(tmp_path_factory):
-    """The HTML edition and the slides of every lesson (tools/build_web.py), built once per test
-    run, even when xdist runs tests/test_web.py and tests/test_browser.py on two workers: the
-    first to ask builds, under a lock, into the run's shared temporary folder.
+    """The HTML pages and the slides of every lesson, both editions (tools/build_web.py), built
+    once per test run, even when xdist runs tests/test_web.py and tests/test_browser.py on two
+    workers: the first to ask builds, under a lock, into the run's shared temporary folder.
 
-    Returns {"html": folder, "slides": folder}.  Skips, saying why, when npm is missing.
+    Returns {"html": {"student": folder, "instructor": folder}, "slides": {...}}.  Skips, saying
+    why, when npm is missing.
     """
     if shutil.which("npm") is None:
         pytest.skip("npm not found: the HTML edition and the slides install MathJax and reveal.js "
@@ -74,6 +75,7 @@ def web_editions(tmp_path_factory):
         if not (out / "done").exists():
             shutil.rmtree(out, ignore_errors=True)
             for kind in ("html", "slides"):
-                build_web.build(kind, out / kind)
+                build_web.build_editions(kind, out / kind)
             (out / "done").touch()
-    return {kind: out / kind for kind in ("html", "slides")}
+    return {kind: {edition: out / kind / edition for edition in build_web.EDITIONS}
+            for kind in ("html", "slides")}

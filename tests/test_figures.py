@@ -84,10 +84,13 @@ def test_svg_is_written_like_the_committed_one(generated, name):
     assert "<dc:date>" not in text and "Matplotlib v" not in text     # no date, no version
 
 
-def test_animation_has_one_frame_per_iteration(generated):
-    actual, expected = generated / figures.ANIMATION_NAME, committed(figures.ANIMATION_NAME)
+@pytest.mark.parametrize("name, size", [(figures.ANIMATION_NAME, (576, 518)),
+                                        (figures.ANIMATION_LARGE_NAME, (720, 648))])
+def test_animation_has_one_frame_per_iteration(generated, name, size):
+    actual, expected = generated / name, committed(name)
     with Image.open(actual) as a, Image.open(expected) as e:
         assert a.n_frames == figures.ANIMATION_ITERATIONS + 1
+        assert a.size == size                # 6.0 x 5.4 inches at 96 and 120 dpi
         assert e.n_frames == a.n_frames and e.size == a.size, REGENERATE
     assert actual.stat().st_size < 1.5e6
 

@@ -1,13 +1,11 @@
-"""Memory and speed of `fit`: no (n, k, d) temporaries; faster than scikit-learn per iteration."""
-import time
-import tracemalloc
-
+"""Memory and speed of `fit`: no (n, k, d) temporaries, half scikit-learn's memory at most, and
+several times faster than scikit-learn per iteration (issue 12's targets, with room for load)."""
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
 import emlib
-from emlib.benchmark import problem, runner
+from emlib.benchmark import peak_memory, problem, times_per_iteration
 
 
 def test_fit_peak_memory_is_a_few_responsibility_arrays():
@@ -15,33 +13,28 @@ def test_fit_peak_memory_is_a_few_responsibility_arrays():
     rng = np.random.default_rng(0)
     init = emlib.GMM(np.full(k, 1 / k), rng.uniform(-3, 3, (k, d)), np.broadcast_to(np.eye(d), (k, d, d)))
     emlib.fit(rng.standard_normal((50, d)), init, max_iter=1, tol=0)      # warm up imports, caches
-    tracemalloc.start()
-    try:
-        X = rng.standard_normal((n, d))
-        baseline = tracemalloc.get_traced_memory()[0]                     # X itself
-        tracemalloc.reset_peak()
-        result = emlib.fit(X, init, max_iter=3, tol=0)
-        peak = tracemalloc.get_traced_memory()[1] - baseline
-    finally:
-        tracemalloc.stop()
-    assert result.n_iter == 3
+    X = rng.standard_normal((n, d))
+    peak = peak_memory("emlib", X, init, iters=3)
     resp_bytes, nkd_bytes = n * k * 8, n * k * d * 8                      # 1.6 MB, 16 MB
     assert peak < 8 * resp_bytes, f"peak {peak / 1e6:.1f} MB"
     assert peak < 0.75 * nkd_bytes, f"peak {peak / 1e6:.1f} MB: an (n, k, d) temporary?"
 
 
+def test_fit_peak_memory_is_at_most_half_of_sklearns():
+    # The issue's target at n = 1e6 (emlib 100 MiB, scikit-learn 275 MiB); the same shape at 2e5.
+    X, init = problem(200_000, d=10, k=3)
+    peaks = {method: peak_memory(method, X, init, iters=3) for method in ("emlib", "scikit-learn")}
+    assert peaks["emlib"] <= 0.5 * peaks["scikit-learn"], {m: f"{p / 2**20:.1f} MiB" for m, p in peaks.items()}
+
+
 @pytest.mark.slow
-def test_fit_is_at_least_twice_as_fast_as_sklearn_per_iteration():
-    iters = 10
-    X, init = problem(100_000, d=2, k=5)
-    runs = {method: runner(method, X, init, iters) for method in ("emlib", "scikit-learn")}
-    best = dict.fromkeys(runs, np.inf)
+@pytest.mark.parametrize("d, k, bound", [(2, 5, 0.3), (10, 10, 0.65)])
+def test_fit_is_several_times_faster_than_sklearn_per_iteration(d, k, bound):
+    # Measured here, five runs while other work loaded the machine: 0.05-0.10 (d=2, k=5) and
+    # 0.22-0.34 (d=10, k=10); issue 12 asks for <= 0.20 and <= 0.50.  The bounds leave room.
+    X, init = problem(100_000, d=d, k=k)
     with threadpool_limits(limits=1):
-        for _ in range(3):                              # interleaved: both see the same load
-            for method, run in runs.items():
-                start = time.perf_counter()
-                run()
-                best[method] = min(best[method], (time.perf_counter() - start) / iters)
-    assert best["emlib"] <= 0.5 * best["scikit-learn"], (
-        f"emlib {best['emlib'] * 1e3:.2f} ms/iteration, scikit-learn {best['scikit-learn'] * 1e3:.2f} ms/iteration"
+        t = times_per_iteration(["emlib", "scikit-learn"], X, init, iters=10, repeats=3)
+    assert t["emlib"] <= bound * t["scikit-learn"], (
+        f"emlib {t['emlib'] * 1e3:.2f} ms/iteration, scikit-learn {t['scikit-learn'] * 1e3:.2f} ms/iteration"
     )

@@ -178,7 +178,7 @@ def test_a_rerun_writes_nothing_and_the_kernel_does_not_warn(tmp_path, capfd):
     path = tmp_path / "tiny.ipynb"
     cells = [new_code_cell("print(6 * 7)"),
              new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3)")]
-    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": run_notebooks.KERNELSPEC}), path)
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": run_notebooks.kernelspec()}), path)
     assert run_notebooks.run(path) == (path, True)
     first = path.read_text(encoding="utf-8")
     assert run_notebooks.run(path) == (path, False)            # a new kernel, new widget ids: same file

@@ -8,11 +8,11 @@ the slide types.
 """
 import base64
 import json
-import math
 import shutil
 import struct
 import zlib
 
+import nbformat
 import pytest
 from helpers import LESSONS, ROOT, STUDENT_LESSONS, cells, load_tool, source
 
@@ -66,13 +66,13 @@ def test_markdown_cells_are_markdown_not_commented_out(path):
 # ----------------------------------------------------------------------------------------
 # The script, on copies
 # ----------------------------------------------------------------------------------------
-def md(text):
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
+def md(text, tags=None):
+    return {"cell_type": "markdown", "metadata": {"tags": tags} if tags else {}, "source": text}
 
 
-def png_output(height):
-    """A display_data output holding a PNG header of the given height (enough for the script)."""
-    header = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 600, height)
+def png_output(height, width=600):
+    """A display_data output holding a PNG header of the given size (enough for the script)."""
+    header = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", width, height)
     header += bytes([8, 6, 0, 0, 0])
     header += struct.pack(">I", zlib.crc32(header[12:]) & 0xFFFFFFFF)
     return {"output_type": "display_data", "metadata": {},
@@ -84,32 +84,84 @@ def code(text, *outputs):
             "source": text}
 
 
+def words(n_lines):
+    """Prose that wraps to exactly n_lines lines of the slides."""
+    return "word " * ((slide_metadata.PROSE_CHARS * n_lines - 10) // 5)
+
+
 def test_rules_on_a_small_lesson():
+    """Heights by hand (tools/slide_metadata.py's estimate; the room is ROOM_PX = 620 px): a line
+    of prose 37.8 px (+14 after a paragraph), a code cell 40 + 31.2 per line, a figure 0.9 of its
+    height (+12), an h2 heading 66.8 px, an h3 57.2 px, 12 px between cells."""
+    assert slide_metadata.ROOM_PX == 620
     lesson = [
         md("# 09 · A lesson\n\nIn this notebook you will\n\n- learn"),
         code("import numpy as np"),                          # the set-up, one step down
-        md("## An idea\n\nSome words."),
-        code("x = 1"),                                       # under its text
-        code("print(x)", {"output_type": "stream", "name": "stdout", "text": "1\n"}),
-        md("### A detail"),
-        code("plot()", png_output(600)),                     # 1 + 22 lines: fits under the heading
-        md("More words about the picture,\n" * 6),
-        code("plot()", png_output(600)),                     # 6 + 1 + 22 > 26: large, on its own
+        md("## An idea\n\nSome words."),                     # a new idea: 66.8 + 51.8
+        code("x = 1"),                                       # under its text: + 12 + 71.2
+        md("Ask what x is.", tags=["notes"]),                # notes: no room, no effect
+        code("print(x)", {"output_type": "stream", "name": "stdout", "text": "1\n"}),  # on a key press
+        md("### A detail"),                                  # a step down: 57.2
+        code("plot()", png_output(600)),                     # a heading never stands alone: joins it
+        md("## The pair\n\nSome words."),                    # 118.6
+        # the figure (71.2 + 12 + 270 = 353.2) would fit here, but not with its explanation
+        # (5 lines: 203): it opens a step down, and the explanation joins it (568.2 <= 620)
+        code("plot()", png_output(300)),
+        md(words(5)),
+        md(words(4)),                                        # 568.2 + 12 + 165.2 > 620: a step down
+        md("More words."),                                   # fits under it
         md("## Summary\n\n- it works"),
         md("### Solutions"),
-        code("answer_1()"),
-        code("answer_2()"),
+        code("answer_1()"),                                  # joins the heading
+        code("answer_2()"),                                  # one solution per step
+        {"cell_type": "raw", "metadata": {}, "source": "%%latex"},
     ]
     assert slide_metadata.slide_types(lesson) == [
-        "slide", "subslide", "slide", "-", "fragment", "subslide", "-", "subslide", "subslide",
-        "slide", "subslide", "-", "subslide"]
+        "slide", "subslide", "slide", "-", "notes", "fragment", "subslide", "-",
+        "slide", "subslide", "-", "subslide", "-",
+        "slide", "subslide", "-", "subslide", "skip"]
+
+
+def test_without_the_pair_rule_the_explanation_would_be_split_from_its_figure():
+    """The case above, checked by its numbers: the figure alone fits where it is."""
+    used = slide_metadata.markdown_height_px("## The pair\n\nSome words.")
+    figure = slide_metadata.code_height_px(code("plot()", png_output(300)))
+    explanation = slide_metadata.markdown_height_px(words(5))
+    gap, room = slide_metadata.CELL_GAP_PX, slide_metadata.ROOM_PX
+    assert used + gap + figure <= room < used + 2 * gap + figure + explanation
+    assert figure + gap + explanation <= room
+
+
+def test_heights_by_hand():
+    line, code_line = slide_metadata.PROSE_LINE_PX, slide_metadata.CODE_LINE_PX
+    assert (line, code_line) == (28 * 1.35, 24 * 1.3)
+    assert slide_metadata.markdown_height_px("Some words.") == line + 14
+    assert slide_metadata.markdown_height_px(words(3)) == 3 * line + 14
+    assert slide_metadata.markdown_height_px("- one\n- two\n  continued") == 2 * (line + 14)
+    assert slide_metadata.markdown_height_px("$$\na \\\\ b\n$$") == 2 * slide_metadata.EQUATION_LINE_PX + 14
+    assert slide_metadata.markdown_height_px("| a | b |\n|---|---|\n| 1 | 2 |") == 2 * (line + 8)
+    assert slide_metadata.code_height_px(code("x = 1\n" + "y" * 100)) == 40 + 3 * code_line
+    output = {"output_type": "stream", "name": "stdout", "text": "a\nb\n"}
+    assert slide_metadata.code_height_px(code("x", output)) == 40 + code_line + 12 + 2 * code_line
 
 
 def test_figure_height_comes_from_the_png_header():
-    assert slide_metadata.figure_lines({"image/png": png_output(280)["data"]["image/png"]}) == 10
-    assert slide_metadata.figure_lines({"image/png": png_output(5000)["data"]["image/png"]}) == \
-        math.ceil(slide_metadata.FIGURE_MAX_PX / slide_metadata.LINE_PX)
-    assert slide_metadata.figure_lines({"image/svg+xml": "<svg/>"}) == slide_metadata.FIGURE_LINES
+    plan = slide_metadata.FIGURE_MIN_SCALE + slide_metadata.FIGURE_MARGIN
+    assert slide_metadata.figure_px(png_output(280, 500)["data"]) == (500, 280)
+    assert slide_metadata.figure_height_px(png_output(280)["data"]) == pytest.approx(280 * plan)
+    # a figure wider than the slide: its width decides
+    assert slide_metadata.figure_height_px(png_output(400, 2368)["data"]) == pytest.approx(200)
+    assert slide_metadata.figure_height_px({"image/svg+xml": "<svg/>"}) == slide_metadata.FIGURE_DEFAULT_PX * plan
+
+
+def test_notes_cells_are_notes_and_left_out_of_the_student_edition():
+    make_student = load_tool("make_student")
+    nb = {"cells": [md("# 09 · A lesson"), md("Say hello.", tags=["notes"]), code("x = 1"),
+                    md("Point at x.", tags=["notes"])],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    assert slide_metadata.slide_types(nb["cells"]) == ["slide", "notes", "subslide", "notes"]
+    student = make_student.studentise(nbformat.from_dict(nb))
+    assert [c.source for c in student.cells][1:] == ["x = 1"]
 
 
 def without_slide_types(nb):

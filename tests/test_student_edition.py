@@ -4,10 +4,12 @@ tools/make_student.py stubs every cell tagged `solution`; `make student` runs it
 the student notebooks (nbval runs them too, so they are proved to run top to bottom).  These
 tests regenerate the edition into a temporary folder and compare it with the committed one on
 cell types and sources (outputs are nbval's business), check that no solution code leaks into
-it, and that every check cell survives and reports "not implemented yet".
+it, neither from the solution cells nor from the lessons and the exercises' text, and that every
+check cell survives and reports "not implemented yet".
 """
 import ast
 from pathlib import Path
+import re
 
 import nbformat
 import pytest
@@ -22,7 +24,7 @@ RUN_IT = "run `make student` (tools/make_student.py, then the student notebooks 
 CHECKS = {
     "01_data_generation.ipynb": ["check_sample"],
     "02_e_step.ipynb": ["check_e_step", "check_log_likelihood"],
-    "03_m_step.ipynb": ["check_m_step"],
+    "03_m_step.ipynb": ["check_m_step_1d", "check_m_step"],
     "04_convergence.ipynb": ["check_em_iteration"],
     "07_choosing_k.ipynb": ["check_bic"],
 }
@@ -32,7 +34,10 @@ make_student = load_tool("make_student")
 
 
 def read(path):
-    return nbformat.read(path, as_version=4)
+    """A notebook without its speaker notes (cells tagged "notes", which the student edition leaves out)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if make_student.NOTES_TAG not in c.metadata.get("tags", [])]
+    return nb
 
 
 def is_solution(cell):
@@ -151,6 +156,50 @@ def test_every_check_cell_survives(name, checks):
         assert output_text(stu).rstrip().endswith("False")
 
 
+def without_comment(line):
+    return re.sub(r"\s+#.*$", "", line).strip()
+
+
+#: What would answer an exercise outright: the emlib functions each check compares with.
+ANSWERED_BY = {
+    "check_sample": ["sample"],
+    "check_e_step": ["e_step"],
+    "check_log_likelihood": ["log_likelihood"],
+    "check_m_step_1d": ["m_step"],
+    "check_m_step": ["m_step"],
+    "check_em_iteration": ["m_step", "e_step"],
+    "check_bic": ["bic"],
+}
+
+
+@pytest.mark.parametrize("name, checks", CHECKS.items(), ids=list(CHECKS))
+def test_the_lessons_do_not_hand_over_an_exercise(name, checks):
+    """The exercise's text gives no emlib call that answers it, and no lesson cell holds its function's
+    body (one shared line, such as `L = np.linalg.cholesky(Sigma)`, is the lesson's own)."""
+    cells = read(ROOT / "notebooks" / name).cells
+    lesson = [c for c in cells if c.cell_type == "code" and not is_solution(c)]
+    for i, cell in enumerate(cells):
+        if not (is_solution(cell) and "def my_" in cell.source) or i + 1 >= len(cells) or not is_check(cells[i + 1]):
+            continue
+        check = cells[i + 1].source.split("(")[0].split(".")[-1]
+        text = next(c.source for c in reversed(cells[:i]) if c.cell_type == "markdown")
+        given = [f"{f}(" for f in ANSWERED_BY[check] if re.search(rf"(?<!\w){f}\(", text)]   # not my_{f}(
+        assert not given, f"{name}: the text of the exercise checked by {check} gives the answer: {given}"
+        body = {without_comment(line) for line in body_lines(cell.source)}
+        for other in lesson:
+            shared = sorted(body & {without_comment(line) for line in other.source.split("\n")} - {""})
+            assert len(shared) <= 1, f"{name}: a lesson cell holds the body of the {check} exercise: {shared}"
+
+
+def test_the_student_edition_says_what_it_asks():
+    for path in SOLUTIONS:
+        cells = read(STUDENT / path.name).cells
+        markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        has_checks = any(is_check(c) for c in cells)
+        assert "### Your answers" in markdown and "### Solutions" not in markdown, path.name
+        assert ("run the check cell under it" in cells[0].source) == has_checks, path.name
+
+
 def test_each_check_cell_follows_its_solution():
     for name in CHECKS:
         cells = read(ROOT / "notebooks" / name).cells
@@ -188,3 +237,23 @@ def test_the_rules_on_a_small_notebook():
     assert all(c.get("outputs", []) == [] for c in out.cells)
     assert [c.metadata for c in out.cells][3] == solution and "widgets" not in out.metadata
     assert nb.cells[3].source.endswith("return s"), "the solution notebook itself is not touched"
+    assert sources[5] == "### Your answers" and "run the check" not in sources[0]
+
+
+def test_the_exercises_answered_in_place_are_skipped_under_the_solutions_heading():
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    solution = {"tags": ["solution"]}
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 10 · Another lesson"),
+        new_markdown_cell("## Exercises\n\n**Exercise 1.** Write `f`."),
+        new_code_cell("def f(x):\n    return x", metadata=solution),
+        new_code_cell("exercises.check_f(f)"),
+        new_markdown_cell("**Exercise 2.** Print.\n\n**Exercise 3.** Print again.\n\n**Exercise 4.** Write `g`."),
+        new_code_cell("def g(x):\n    return x", metadata=solution),
+        new_markdown_cell("### Solutions"),
+        new_code_cell("print(2)", metadata=solution),
+        new_code_cell("print(3)", metadata=solution),
+    ])
+    sources = [c.source for c in make_student.studentise(nb, "10_another_lesson.ipynb").cells]
+    assert sources[7:] == ["# Exercise 2: your code here", "# Exercise 3: your code here"]
+    assert "run the check cell under it" in sources[0]

@@ -188,8 +188,8 @@ def test_sample_bad_n_is_refused(n, error, match):
 # Numbers: max_iter, tol, reg_covar
 # ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"max_iter": 0}, ValueError, r"max_iter must be >= 1"),
-    ({"max_iter": -3}, ValueError, r"max_iter must be >= 1"),
+    ({"max_iter": -1}, ValueError, r"max_iter must be >= 0"),
+    ({"max_iter": -3}, ValueError, r"max_iter must be >= 0"),
     ({"max_iter": 2.5}, TypeError, r"max_iter must be an integer"),
     ({"max_iter": 3.0}, TypeError, r"max_iter must be an integer"),
     ({"max_iter": "3"}, TypeError, r"max_iter must be an integer"),

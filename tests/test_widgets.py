@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib._pylab_helpers import Gcf  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import emlib  # noqa: E402
@@ -40,8 +41,16 @@ def reference_fit(X, k, seed):
     return emlib.fit(X, k, rng=seed, keep_history=True, **FIT_DEFAULTS)
 
 
-def status_for(result, t):
-    return f"iteration {t} of {result.n_iter}: log-likelihood {result.log_likelihoods[t]:.4f}"
+def status_for(result, t, n=300, tol=1e-6, max_iter=50):
+    """The status line for iteration t of `result`, its ending decided here from the numbers: the
+    fit converged at T when T < max_iter or the last change per point is below tol."""
+    T, L = result.n_iter, result.log_likelihoods
+    if T >= 1 and abs(L[T] - L[T - 1]) / n < tol:
+        ending = f"the fit converged at iteration {T} (|L_{T} - L_{T - 1}| / n fell below tol = {tol:g})"
+    else:
+        assert T == max_iter
+        ending = f"the fit stopped at max_iter = {max_iter} without converging (tol = {tol:g})"
+    return f"iteration {t} of {T}: log-likelihood {L[t]:.4f} · {ending}"
 
 
 def shown_png(explorer):
@@ -96,6 +105,46 @@ def test_sliding_does_not_accumulate_figures(X):
         explorer.slider.value = t
     assert plt.get_fignums() == open_before          # pyplot holds none of the explorer's figures
     assert len(explorer._out.outputs) == 1           # the picture is replaced, not appended
+
+
+def test_the_status_says_whether_the_fit_converged_or_stopped_at_max_iter(X):
+    converged = widgets.explorer(X, k=3, seed=1)
+    T = converged.result.n_iter
+    assert T < 50 and converged.status.value.endswith(
+        f"the fit converged at iteration {T} (|L_{T} - L_{T - 1}| / n fell below tol = 1e-06)")
+    converged.slider.value = 2                  # the ending is the fit's, at every t
+    assert converged.status.value == status_for(reference_fit(X, 3, 1), 2)
+
+    stopped = widgets.explorer(X, k=3, seed=1, max_iter=3)
+    L = stopped.result.log_likelihoods
+    assert stopped.result.n_iter == 3 and abs(L[3] - L[2]) / len(X) >= 1e-6   # not converged by 3
+    assert stopped.status.value == status_for(stopped.result, 0, max_iter=3)
+    assert stopped.status.value.endswith("the fit stopped at max_iter = 3 without converging (tol = 1e-06)")
+
+    stopped.k.value = 2                         # a refit says how its own fit ended
+    stopped.refit()
+    refitted = emlib.fit(X, 2, rng=1, keep_history=True, **{**FIT_DEFAULTS, "max_iter": 3})
+    assert stopped.status.value == status_for(refitted, 0, max_iter=3)
+
+
+@pytest.mark.parametrize("options", [{}, {"max_iter": 50, "tol": 0}], ids=["converged", "50-iterations"])
+def test_the_curve_label_stays_inside_its_panel(X, options):
+    """The label "t = ...: L_t" on the log-likelihood panel neither covers the x tick labels
+    (at t = 0, the lowest point) nor runs past the panel's right edge (at the last iteration)."""
+    explorer = widgets.explorer(X, k=3, seed=0, **options)
+    T = explorer.result.n_iter
+    for t in (T, 0):
+        explorer.slider.value = t
+        fig = explorer.figure
+        FigureCanvasAgg(fig).draw()
+        renderer = fig.canvas.get_renderer()
+        right = fig.axes[1]
+        label = next(text for text in right.texts if text.get_text().startswith(f"t = {t}: "))
+        box, panel = label.get_window_extent(renderer), right.get_window_extent(renderer)
+        ticks = [tick.get_window_extent(renderer) for tick in right.get_xticklabels() if tick.get_text()]
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1, \
+            f"t = {t} of {T}: the label {box} leaves its panel {panel}"
+        assert not any(box.overlaps(tick) for tick in ticks), f"t = {t}: the label covers an x tick label"
 
 
 # ----------------------------------------------------------------------------------------

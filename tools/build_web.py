@@ -1,19 +1,36 @@
 """Build the offline HTML edition and the reveal.js slides of the lessons (no CDN, no kernel).
 
-    python tools/build_web.py html   [--out build/html]   [NOTEBOOK ...]
-    python tools/build_web.py slides [--out build/slides] [NOTEBOOK ...]
+    python tools/build_web.py html   [--out build/html]   [--edition student|instructor] [NOTEBOOK ...]
+    python tools/build_web.py slides [--out build/slides] [--edition student|instructor] [NOTEBOOK ...]
 
-(`make html` and `make slides` run these.)  The notebooks are converted as they are stored,
-outputs included; nothing is executed.  Each folder gets one page per notebook, an index.html
-listing the lessons by the titles of their first headings, and _static/ with what the pages
-load: MathJax 3 (both) and reveal.js 4 (the slides).  Those come from the npm registry, pinned by
-tools/web/package.json and package-lock.json, and `npm ci` puts them in build/web/node_modules
-once (again only when the lock file changes).  The folders are self-contained: copy one to a
+(`make html` and `make slides` run these.)  Each comes in two editions, each in its own folder,
+OUT/student and OUT/instructor (both unless --edition names one):
+
+  student     from notebooks/student/: the exercises without their solutions, no speaker notes.
+              The folder to copy to a classroom machine or hand out: nothing in it links to the
+              instructor edition or contains a solution (tests/test_web.py checks).
+  instructor  from notebooks/: the worked solutions and the speaker notes (Markdown cells tagged
+              "notes": in the slides' speaker view, press S; on the HTML pages, set apart).
+
+NOTEBOOK ...: build just those, into the folder of --edition (default instructor).  The notebooks
+are converted as they are stored, outputs included; nothing is executed.  Each folder gets one
+page per notebook, an index.html that says which edition it is and lists the lessons by the
+titles of their first headings, and _static/ with what the pages load: JupyterLab's style
+sheets, the images the lessons' Markdown shows, MathJax 3 (both) and reveal.js 4 (the slides).
+MathJax and reveal.js come from the npm registry, pinned by tools/web/package.json and
+package-lock.json, and `npm ci` puts them in build/web/node_modules once (again only when the
+lock file changes).  The folders are self-contained: copy one to a
 USB stick, open index.html, and everything works without a network.
 
 The templates in tools/web/templates extend nbconvert's `lab` and `reveal` ones, and leave out
 what those fetch from CDNs (require.js, jQuery, mermaid, the widget manager).  A widget cannot
 run on a static page (there is no kernel): its output shows its text form and a note saying so.
+
+The slides are made for a lecture hall: a 1280 x 720 canvas shown unscaled on a 1280 x 720
+screen, prose at 28 px and code and outputs at 24 px, code and outputs wrapped at spaces, wide
+equations scaled to fit, figures grown to fill the room their slide leaves; the geometry and
+type sizes are tools/slide_metadata.py's SLIDE, which also decides where the slides break
+(see the template, tools/web/templates/emlib_slides/index.html.j2).
 """
 import argparse
 import contextlib
@@ -26,8 +43,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import markupsafe
 import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import slide_metadata  # noqa: E402  (tools/ is a folder of scripts)
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "tools" / "web"
@@ -42,17 +63,39 @@ NPM_DIR = ROOT / "build" / "web"
 MATHJAX_SKIP = ("*.map", "output/svg")
 REVEAL_PARTS = ("dist", "plugin/notes", "LICENSE")
 MATHJAX_SCRIPT = "tex-chtml.js"
-#: Slides: a 16:10 canvas (reveal.js scales it to the screen), no "In [n]:" prompts, so the
-#: figures get the width.
-SLIDE_OPTIONS = {"reveal_width": "1280", "reveal_height": "800", "reveal_theme": "white",
+#: Slides: the canvas of tools/slide_metadata.py's SLIDE (reveal.js scales it to the screen), no
+#: "In [n]:" prompts, so that code and figures get the width.
+SLIDE_OPTIONS = {"reveal_width": str(slide_metadata.SLIDE["width"]),
+                 "reveal_height": str(slide_metadata.SLIDE["height"]), "reveal_theme": "white",
                  "reveal_transition": "none", "reveal_number": "c/t"}
+#: A displayed equation wider than the slide is scaled down to fit, but not below this (then it
+#: is cut off, and tests/test_browser.py says so: split it).
+MATH_MIN_SCALE = 0.7
+#: What the slides' template reads (resources["emlib"]).
+SLIDE_RESOURCES = {"slide": slide_metadata.SLIDE, "math_min_scale": MATH_MIN_SCALE,
+                   "figure_max_scale": slide_metadata.FIGURE_MAX_SCALE}
+
+#: The two editions: the notebooks each is built from, its name, and what its index says.
+EDITIONS = {
+    "student": {
+        "folder": ROOT / "notebooks" / "student",
+        "about": "Student edition: the lessons with the exercises left for you to do; the check "
+                 "under each says how you are doing. The worked solutions are not in this folder.",
+    },
+    "instructor": {
+        "folder": ROOT / "notebooks",
+        "about": "Instructor edition: the lessons with the worked solutions and the speaker notes. "
+                 "Keep it back from the class: hand out the student edition instead (the folder "
+                 "student beside this one).",
+    },
+}
 
 
-def lessons(paths=None):
-    """The notebooks to build: the given paths, or every notebooks/NN_*.ipynb in order."""
+def lessons(paths=None, edition="instructor"):
+    """The notebooks to build: the given paths, or every NN_*.ipynb of the edition, in order."""
     if paths:
         return [Path(p) for p in paths]
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return sorted(EDITIONS[edition]["folder"].glob("[0-9][0-9]_*.ipynb"))
 
 
 def title_of(nb):
@@ -141,14 +184,51 @@ def _ignore(top, patterns):
 # ------------------------------------------------------------------------------------------
 # The pages
 # ------------------------------------------------------------------------------------------
+#: JupyterLab's style sheets, which nbconvert's templates inline into every page (about 250 kB
+#: each): linked from _static/jupyterlab/ instead, so that pages are smaller, faster to build
+#: and to open, and the browser reads the style sheets once for a whole folder.
+LINKED_CSS = ("static/index.css", "static/theme-light.css")
+
+
+class _LinkedStyleSheets:
+    """An exporter whose pages link LINKED_CSS from _static/jupyterlab/ instead of inlining it."""
+
+    def _init_resources(self, resources):
+        resources = super()._init_resources(resources)
+        inline = resources["include_css"]
+
+        def include_css(name):
+            if name in LINKED_CSS:
+                return markupsafe.Markup(f'<link rel="stylesheet" href="_static/jupyterlab/{Path(name).name}">')
+            return inline(name)
+        resources["include_css"] = include_css
+        return resources
+
+    def write_linked_css(self, out):
+        """Write LINKED_CSS into out/_static/jupyterlab/ (without comments: see without_css_comments)."""
+        folder = Path(out) / "_static" / "jupyterlab"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in LINKED_CSS:
+            css = self.environment.loader.get_source(self.environment, name)[0]
+            (folder / Path(name).name).write_text(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL), encoding="utf-8")
+
+
+class _Pages(_LinkedStyleSheets, HTMLExporter):
+    pass
+
+
+class _Slides(_LinkedStyleSheets, SlidesExporter):
+    pass
+
+
 def _exporter(kind):
     # basedirs: where the two templates live; paths: where they find emlib_offline.j2.
     options = {"extra_template_basedirs": [str(TEMPLATES)], "extra_template_paths": [str(TEMPLATES)]}
     if kind == "html":
-        exporter = HTMLExporter(template_name="emlib_html", **options)
+        exporter = _Pages(template_name="emlib_html", **options)
     else:
-        exporter = SlidesExporter(template_name="emlib_slides", exclude_input_prompt=True,
-                                  exclude_output_prompt=True, **options, **SLIDE_OPTIONS)
+        exporter = _Slides(template_name="emlib_slides", exclude_input_prompt=True,
+                           exclude_output_prompt=True, **options, **SLIDE_OPTIONS)
         exporter.reveal_url_prefix = "_static/reveal.js"
     exporter.mathjax_url = f"_static/mathjax/{MATHJAX_SCRIPT}"
     # Never used by the templates above; emptied so that no CDN address can slip into a page.
@@ -159,33 +239,74 @@ def _exporter(kind):
     return exporter
 
 
-def build(kind, out, paths=None):
-    """Write the HTML edition (kind "html") or the slides ("slides") of `paths` into `out`.
+def build(kind, out, paths=None, edition="instructor"):
+    """Write one edition of the HTML pages (kind "html") or the slides ("slides") into `out`:
+    the given notebooks (`paths`), or every lesson of the edition.
 
     Returns a list of (notebook path, page file name, title), in the order of the lessons.
     """
     if kind not in ("html", "slides"):
         raise ValueError(f"kind must be 'html' or 'slides', got {kind!r}")
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {', '.join(EDITIONS)}, got {edition!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     copy_static(out, node_modules(), reveal=(kind == "slides"))
     exporter = _exporter(kind)
+    exporter.write_linked_css(out)
     suffix = ".slides.html" if kind == "slides" else ".html"
-    notebooks = [(Path(p), nbformat.read(p, as_version=4)) for p in lessons(paths)]
+    notebooks = [(Path(p), nbformat.read(p, as_version=4)) for p in lessons(paths, edition)]
     pages = [(path, path.stem + suffix, title_of(nb) or path.stem) for path, nb in notebooks]
     links = [{"href": page, "title": title} for _, page, title in pages]
     for i, (path, nb) in enumerate(notebooks):
         static_widgets(nb)
-        nb.metadata["title"] = links[i]["title"]    # the browser tab's title (in memory only)
-        nav = {"index": "index.html",
+        nb.metadata["title"] = f"{links[i]['title']} ({edition} edition)"   # the browser tab (in memory)
+        nav = {"index": "index.html", "edition": f"{edition} edition",
                "previous": links[i - 1] if i > 0 else None,
                "next": links[i + 1] if i + 1 < len(links) else None}
         body, _ = exporter.from_notebook_node(
             nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)},
-                           "lesson_nav": nav})
+                           "lesson_nav": nav, "emlib": SLIDE_RESOURCES})
+        body = local_images(body, path.parent, out)
         (out / links[i]["href"]).write_text(without_css_comments(body), encoding="utf-8")
-    (out / "index.html").write_text(index_page(pages, kind), encoding="utf-8")
+    (out / "index.html").write_text(index_page(pages, kind, edition), encoding="utf-8")
     return pages
+
+
+def build_editions(kind, out, editions=tuple(EDITIONS), paths=None):
+    """Both editions (or those named) of kind "html" or "slides", each into out/<edition>.
+    Returns {edition: folder}."""
+    folders = {}
+    for edition in editions:
+        folders[edition] = Path(out) / edition
+        build(kind, folders[edition], paths, edition)
+    return folders
+
+
+IMAGE_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])([^"']+)\2""", re.IGNORECASE)
+
+
+def local_images(page, notebook_folder, out):
+    """The page with each image its Markdown shows from a file (`![...](../figures/x.gif)`)
+    copied into out/_static/images/ and its address changed to the copy, so that the folder
+    holds everything it shows.  Raises RuntimeError naming a file that is not there."""
+    def copy(match):
+        address = match.group(3)
+        if from_outside_or_inline(address):
+            return match.group(0)
+        source = (Path(notebook_folder) / html.unescape(address)).resolve()
+        if not source.is_file():
+            raise RuntimeError(f"a notebook in {notebook_folder} shows {address}, which is not there")
+        target = Path(out) / "_static" / "images" / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return f"{match.group(1)}{match.group(2)}_static/images/{source.name}{match.group(2)}"
+    return IMAGE_SRC.sub(copy, page)
+
+
+def from_outside_or_inline(address):
+    """True for data:, blob: and absolute addresses (a scheme or a host), which name no file here."""
+    return bool(re.match(r"^([a-z][a-z0-9+.-]*:|//)", address, flags=re.IGNORECASE))
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -214,34 +335,41 @@ def without_css_comments(page):
                   page, flags=re.DOTALL)
 
 
-def index_page(pages, kind):
-    """index.html: the lessons in order, each linked to its page by its title."""
+def index_page(pages, kind, edition):
+    """index.html: which edition this is, and the lessons in order, each linked by its title
+    (the titles carry the lessons' numbers: the list itself is not numbered)."""
     what = "slides" if kind == "slides" else "lessons"
     items = "\n".join(f'  <li><a href="{html.escape(page)}">{html.escape(title)}</a></li>'
                       for _, page, title in pages)
-    hint = ("Arrow keys move between slides (down for the details and solutions); "
-            "press S for the speaker notes, F for full screen."
-            if kind == "slides" else
-            "Static pages: the code and its stored outputs, readable without Python. "
-            "To run the code or use the widgets, open the notebooks in JupyterLab.")
+    if kind == "slides":
+        hint = ("Arrow keys (or the arrows at the bottom right) move between slides: right to the "
+                "next idea, down to its details and solutions; F for full screen"
+                + ("; S opens the speaker view, with the speaker notes and a timer." if edition == "instructor"
+                   else "."))
+    else:
+        hint = ("Static pages: the code and its stored outputs, readable without Python. "
+                "To run the code or use the widgets, open the notebooks in JupyterLab.")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>EM for Gaussian mixtures, step by step: the {what}</title>
+<title>EM for Gaussian mixtures, step by step: the {what}, {edition} edition</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 48em; margin: 2em auto; padding: 0 1em;
        line-height: 1.5; }}
+ul.lessons {{ list-style: none; padding-left: 0; }}
 li {{ margin: 0.3em 0; }}
+p.edition {{ font-weight: 600; }}
 </style>
 </head>
 <body>
 <h1>EM for Gaussian mixtures, step by step</h1>
+<p class="edition" data-edition="{edition}">{html.escape(EDITIONS[edition]["about"])}</p>
 <p>The {what}, in order. {html.escape(hint)}</p>
-<ol class="lessons">
+<ul class="lessons">
 {items}
-</ol>
+</ul>
 </body>
 </html>
 """
@@ -250,15 +378,19 @@ li {{ margin: 0.3em 0; }}
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("kind", choices=["html", "slides"])
-    parser.add_argument("notebooks", nargs="*", help="default: every notebooks/NN_*.ipynb")
+    parser.add_argument("notebooks", nargs="*", help="default: every lesson of the edition")
     parser.add_argument("--out", type=Path, help="default: build/html or build/slides")
+    parser.add_argument("--edition", choices=list(EDITIONS),
+                        help="build only this edition (with NOTEBOOK ...: default instructor)")
     args = parser.parse_intermixed_args(argv)
     out = args.out or ROOT / "build" / args.kind
+    editions = [args.edition] if args.edition else ["instructor"] if args.notebooks else list(EDITIONS)
     try:
-        pages = build(args.kind, out, args.notebooks)
+        folders = build_editions(args.kind, out, editions, args.notebooks or None)
     except RuntimeError as err:
         sys.exit(str(err))
-    print(f"wrote {len(pages)} pages and index.html to {out}")
+    for edition, folder in folders.items():
+        print(f"wrote the {edition} edition to {folder} (open {folder / 'index.html'})")
 
 
 if __name__ == "__main__":

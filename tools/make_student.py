@@ -13,11 +13,14 @@ Every code cell tagged `solution` (cell metadata "tags": ["solution"]) is stubbe
   becomes `raise NotImplementedError("<instruction>")`; the instruction is the function's first
   comment line (`# Exercise: compute gamma with log-sum-exp` gives "compute gamma with
   log-sum-exp").  Comment lines above the first `def` are kept; any other code is dropped;
-- any other solution cell becomes the comment `# Exercise N: your code here`, N counted from 1
-  under the "Solutions" heading (elsewhere: the last "**Exercise N.**" above the cell).
+- any other solution cell becomes the comment `# Exercise N: your code here`: above the "Solutions"
+  heading N is the last "**Exercise N.**" above the cell (an exercise answered in place); under it,
+  the exercises not answered in place, in order.
 
-The first Markdown cell gets a note saying which edition this is.  Everything else is copied
-unchanged, so the check cells (`exercises.check_e_step(my_e_step)`)
+Speaker notes (cells tagged `notes`, see tools/slide_metadata.py) are left out.
+The "Solutions" heading becomes "Your answers", and the first Markdown cell gets a note saying which
+edition this is (and, in a notebook with check cells, to run the check under each function).
+Everything else is copied unchanged, so the check cells (`exercises.check_e_step(my_e_step)`)
 survive and report "not implemented yet" until the learner fills in the function.  Outputs are
 cleared (run_notebooks.py fills them in) and the cells keep only their tags.
 """
@@ -34,7 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "notebooks"
 TARGET = SOURCE / "student"
 TAG = "solution"
-SOLUTIONS_HEADING = re.compile(r"^#+\s*Solutions?\b", re.M)
+NOTES_TAG = "notes"
+SOLUTIONS_HEADING = re.compile(r"^(#+\s*)Solutions?\b", re.M)
+ANSWERS_HEADING = r"\1Your answers"
+CHECK = "exercises.check_"
 EXERCISE = re.compile(r"\*\*Exercise (\d+)\.\*\*")
 INSTRUCTION = re.compile(r"^\s*#\s*(?:Exercise\b[^:]*:\s*)?(.*\S)")
 
@@ -89,9 +95,32 @@ def stub_functions(source):
     return "\n".join(leading + ["\n\n".join(stubs)])
 
 
-NOTE = ("\n\n> **Student edition.** The exercises' code cells at the end are yours to fill in; run the check "
-        "under each to see how you are doing. The worked solutions are in the solution edition, "
-        "`notebooks/{name}`, from which `make student` generated this notebook.")
+NOTE = "\n\n> **Student edition.** {what} The worked solutions are in the solution edition, `notebooks/{name}`, " \
+       "from which `make student` generated this notebook."
+WITH_CHECKS = ("Write each exercise's function where it says `raise NotImplementedError(...)`, then run the "
+               "check cell under it to see how you are doing; answer the other exercises under \"Your answers\".")
+WITHOUT_CHECKS = "Answer the exercises in the code cells under \"Your answers\"."
+
+
+def exercise_numbers(cells):
+    """{index of a solution cell: the exercise it answers, or None}: above the Solutions heading, the
+    last "**Exercise N.**" before the cell (an exercise answered in place); under it, in order, the
+    exercises not answered in place."""
+    numbers, mentioned, under, last, solutions = {}, [], [], None, False
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            solutions = solutions or bool(SOLUTIONS_HEADING.search(cell.source))
+            found = [int(n) for n in EXERCISE.findall(cell.source)]
+            mentioned += [n for n in found if n not in mentioned]
+            last = found[-1] if found else last
+        elif is_solution(cell):
+            if solutions:
+                under.append(i)
+            else:
+                numbers[i] = last
+    answered = set(numbers.values())
+    numbers.update(zip(under, [n for n in mentioned if n not in answered]))
+    return numbers
 
 
 def studentise(nb, name="the solution notebook"):
@@ -100,28 +129,25 @@ def studentise(nb, name="the solution notebook"):
     name: the solution notebook's file name, quoted in the note added to the first Markdown cell.
     """
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))       # a deep copy
+    nb.cells = [c for c in nb.cells if NOTES_TAG not in c.metadata.get("tags", [])]   # the speaker's only
+    numbers = exercise_numbers(nb.cells)
+    checks = any(c.cell_type == "code" and CHECK in c.source for c in nb.cells)
     first_markdown = next((c for c in nb.cells if c.cell_type == "markdown"), None)
     if first_markdown is not None:
-        first_markdown.source = first_markdown.source.rstrip("\n") + NOTE.format(name=name)
-    under_solutions, counter, last_exercise = False, 0, None
-    for cell in nb.cells:
+        first_markdown.source = first_markdown.source.rstrip("\n") + NOTE.format(
+            what=WITH_CHECKS if checks else WITHOUT_CHECKS, name=name)
+    for i, cell in enumerate(nb.cells):
         cell.pop("id", None)
         cell.metadata = {"tags": cell.metadata["tags"]} if cell.metadata.get("tags") else {}
         if cell.cell_type == "markdown":
-            if SOLUTIONS_HEADING.search(cell.source):
-                under_solutions, counter = True, 0
-            numbers = EXERCISE.findall(cell.source)
-            if numbers:
-                last_exercise = int(numbers[-1])
+            cell.source = SOLUTIONS_HEADING.sub(ANSWERS_HEADING, cell.source)
             continue
         if cell.cell_type != "code":
             continue
         cell.outputs, cell.execution_count = [], None
         if not is_solution(cell):
             continue
-        if under_solutions:
-            counter += 1
-        number = counter if under_solutions else last_exercise
+        number = numbers.get(i)
         stub = stub_functions(cell.source)
         cell.source = stub if stub is not None else (
             f"# Exercise {number}: your code here" if number else "# Exercise: your code here")

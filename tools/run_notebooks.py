@@ -5,9 +5,20 @@
     python tools/run_notebooks.py --stored DIR NOTEBOOK ...   # keep the outputs of DIR/<name>
 
 Run this before committing a notebook: execution counts then run 1, 2, 3, ..., and only the
-metadata that matters is kept (no timings, no kernel details that vary between machines),
-so that a diff shows what changed in the lesson and nbval compares outputs that are stable.
-Notebooks run two at a time (this machine has two cores).
+metadata that matters is kept (no timings, no view state), so that a diff shows what changed in
+the lesson and nbval compares outputs that are stable.  Notebooks run two at a time (this
+machine has two cores).
+
+The notebook's own metadata is exactly what JupyterLab writes when it opens the notebook and
+starts its kernel, so that opening a lesson does not mark it modified (the dirty dot, and a
+"save your changes?" on close): `kernelspec` as JupyterLab fills it in from the kernel's spec
+(name, display_name, language) and `language_info` as the kernel's info reply gives it (name,
+version, mimetype, file_extension, pygments_lexer, codemirror_mode, nbconvert_exporter).
+JupyterLab compares each of the two with what it would write and marks the notebook modified
+if anything differs, including `language_info.version`, the Python version: a notebook stored
+here opens unmodified under the same Python version, and marked modified under another one
+(nothing stored can avoid that; tests/test_browser.py checks the rest).  The format version
+(nbformat 4.4, cells without ids) JupyterLab leaves as it is, on opening and on saving.
 
 A re-run on another machine must not show up in git as a change: widget model ids (random in
 each kernel) are replaced by ids made from the notebook's name and their order, a cell whose
@@ -24,6 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from traitlets.config import Config
@@ -31,7 +43,7 @@ from traitlets.config import Config
 from emlib import _unchanged
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+KERNEL_NAME = "python3"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: Encrypted kernel sockets where jupyter_client can (8.10 and later): ipykernel otherwise warns,
 #: once per kernel, "Kernel is running over TCP without encryption".
@@ -52,8 +64,19 @@ def coalesce_streams(outputs):
     return merged
 
 
+def kernelspec(name=KERNEL_NAME):
+    """The kernelspec metadata JupyterLab writes for kernel `name`: its name, and the display
+    name and language of its installed spec ("Python 3 (ipykernel)", "python")."""
+    spec = KernelSpecManager().get_kernel_spec(name)
+    return {"display_name": spec.display_name, "language": spec.language, "name": name}
+
+
 def lean(nb):
-    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    """The notebook with lean metadata: its own is kernelspec() and the language_info that
+    executing it stored (nbclient copies the kernel's info reply); cells lose timings and view
+    state; consecutive prints are coalesced."""
+    nb.metadata = {"kernelspec": kernelspec(),
+                   "language_info": dict(nb.metadata.get("language_info", {"name": "python"}))}
     for cell in nb.cells:
         for key in ("execution", "ExecuteTime", "collapsed", "scrolled"):     # timings and view state
             cell.metadata.pop(key, None)
@@ -111,7 +134,7 @@ def run(path, stored=None):
     before = path.read_text(encoding="utf-8")
     stored = Path(stored) if stored else path
     nb = nbformat.reads(before, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name=KERNELSPEC["name"], record_timing=False,
+    client = NotebookClient(nb, timeout=600, kernel_name=KERNEL_NAME, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}}, config=KERNEL_CONFIG)
     client.execute()
     nb = lean(nb)

@@ -1,0 +1,34 @@
+"""Checks for the notebooks' "write it yourself" exercises: run your function, get a verdict.
+
+    check_sample(my_sample)                  01: draw X (n, d) and z (n,) from a mixture
+    check_e_step(my_e_step)                  02: responsibilities gamma (n, k)
+    check_log_likelihood(my_log_likelihood)  02: log p(X | theta), a float
+    check_m_step_1d(my_m_step_1d)            03: weights, means, variances of 1-D data
+    check_m_step(my_m_step)                  03: weights, means, covariances from gamma
+    check_em_iteration(my_em_iteration)      04: one E-step and one M-step
+    check_bic(my_bic)                        07: -2 log p(X | theta) + p log n
+
+Your functions take and return plain numpy arrays (weights (k,), means (k, d), covariances
+(k, d, d), X (n, d)), not emlib.GMM.  Each check runs your function on a few cases, from easy
+to hard (identity covariances first, then rotated and stretched ones, then points far from every
+component), compares it with emlib's own implementation, and prints which case fails, the entry
+that differs most (expected and got, to enough decimals to tell them apart) and a hint when the
+result looks like a mistake it knows.  It returns True when every case passes, False otherwise.
+
+A float64 answer must agree tightly; one that agrees only to float32 precision passes with a
+note.  A function that changes its inputs in place passes on its values, with a note.  A function
+(or a helper it calls) that still raises NotImplementedError gets "not implemented yet"; one that
+raises any other exception gets a verdict naming the exception, the case and the line of your
+code that raised, without a traceback.
+
+One module per lesson (sampling, e_step, m_step, em_iteration, bic); what they share is in
+`checking` (running, comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
+"""
+from .bic import check_bic
+from .e_step import check_e_step, check_log_likelihood
+from .em_iteration import check_em_iteration
+from .m_step import check_m_step, check_m_step_1d
+from .sampling import check_sample
+
+__all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
+           "check_em_iteration", "check_bic"]
