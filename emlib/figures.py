@@ -19,12 +19,22 @@ them all.
 Reproducible: the same code on the same machine writes byte-identical files.  Every figure is
 drawn under one fixed style (matplotlib's defaults plus FIXED_RC, whatever the user's
 matplotlibrc or style says) on a Figure that pyplot does not manage, rendered by Agg; the PNG
-carries no software version, the SVG no date, no creator and ids from a fixed salt; the GIF
-(Pillow) holds no timestamp.  Across machines, font rendering may differ by a few pixels, which
-is why the tests compare PNGs with a tolerance.
+carries no software version, the SVG no date, no creator and ids numbered in order; the GIF
+(Pillow) holds no timestamp.
+
+Across machines: a fit's last digits depend on the BLAS kernel and thread count (another CPU),
+so every fitted value is rounded to DECIMALS decimals before it is drawn (steady), far below a
+pixel; the files then come out byte-identical under every OpenBLAS kernel we could try.  What is
+left (another zlib in Pillow, a last digit that still flips) the writing absorbs: a file whose
+new content is the same picture (emlib._unchanged: every pixel within a few levels, every SVG
+coordinate within 0.001 pt) is left untouched.  Another matplotlib version lays text out
+differently and does rewrite the files.
 """
 import argparse
+import dataclasses
 import functools
+import io
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,14 +44,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import data, plotting
+from . import _unchanged, data, plotting
 from .em import e_step, fit, m_step
 from .geometry import ellipse_mass
 from .gmm import GMM
 
 __all__ = [
     "FIGURES", "FIXED_RC", "DEFAULT_OUTDIR", "ANIMATION_STEM", "ANIMATION_NAME", "ANIMATION_LARGE_NAME",
-    "ANIMATION_ITERATIONS",
+    "ANIMATION_ITERATIONS", "DECIMALS", "steady",
     "fixed_style", "render", "save_figure", "save_animation", "generate", "expected_files",
     "readme_text", "main",
 ]
@@ -60,7 +70,7 @@ FIXED_RC = {
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
     "svg.fonttype": "path",                # text as paths: no font needed to print the SVG
-    "svg.hashsalt": "emlib-figures",       # fixed ids in the SVG instead of random ones
+    "svg.hashsalt": "emlib-figures",       # ids from a fixed salt (then numbered: _unchanged.svg_ids)
 }
 PNG_METADATA = {"Software": None}                      # no matplotlib version in the file
 SVG_METADATA = {"Date": None, "Creator": None}         # no date, no version
@@ -75,6 +85,9 @@ ANIMATION_LARGE_NAME = ANIMATION_STEM + "_large.gif"
 ANIMATION_LARGE_DPI = 120
 #: How the index names the repository's own README.md (which shows the animation).
 REPO_README = "the repository's README"
+#: Fitted values are rounded to this many decimals before they are drawn: 1e-6 is about 1e-4
+#: of a pixel here, and far above the ~1e-12 by which BLAS kernels make a fit differ.
+DECIMALS = 6
 
 
 @contextmanager
@@ -87,8 +100,36 @@ def fixed_style():
 
 
 # ----------------------------------------------------------------------------------------
-# The data and fits the figures show (computed once per process)
+# The data and fits the figures show (computed once per process), rounded before drawing
 # ----------------------------------------------------------------------------------------
+def steady(value):
+    """value, rounded to DECIMALS decimals so that its picture does not depend on the BLAS kernel
+    that computed it: a GMM (weights renormalised, covariances kept symmetric), responsibilities
+    (rows renormalised), a FitResult (all of these, and its log-likelihoods), or an array."""
+    if isinstance(value, GMM):
+        weights = np.round(value.weights, DECIMALS)
+        covariances = np.round(value.covariances, DECIMALS)
+        return GMM(weights / weights.sum(), np.round(value.means, DECIMALS),
+                   (covariances + covariances.transpose(0, 2, 1)) / 2)
+    if dataclasses.is_dataclass(value):                  # a FitResult
+        history = value.history and tuple(map(steady, value.history))
+        return dataclasses.replace(value, params=steady(value.params), history=history,
+                                   log_likelihoods=np.round(value.log_likelihoods, DECIMALS),
+                                   responsibilities=_steady_rows(value.responsibilities))
+    return np.round(value, DECIMALS)
+
+
+def _steady_rows(resp):
+    """Responsibilities rounded (steady), each row renormalised to sum to 1."""
+    resp = steady(resp)
+    return resp / resp.sum(axis=1, keepdims=True)
+
+
+def _steady_resp(X, params):
+    """The responsibilities under params, rounded (steady)."""
+    return _steady_rows(e_step(X, params)[0])
+
+
 @functools.lru_cache(maxsize=None)
 def _seed():
     """X, labels, the true mixture and the seed's start theta_0."""
@@ -100,14 +141,14 @@ def _seed():
 def _seed_run():
     """EM from the seed's start for exactly 30 iterations (tol=0), with its history."""
     X, _, _, theta0 = _seed()
-    return fit(X, theta0, max_iter=30, tol=0, keep_history=True)
+    return steady(fit(X, theta0, max_iter=30, tol=0, keep_history=True))
 
 
 @functools.lru_cache(maxsize=None)
 def _seed_converged():
     """EM from the seed's start with the default stopping rule (as the notebooks run it)."""
     X, _, _, theta0 = _seed()
-    return fit(X, theta0)
+    return steady(fit(X, theta0))
 
 
 # ----------------------------------------------------------------------------------------
@@ -168,7 +209,7 @@ def e_step_responsibilities(fig):
     axes = fig.subplots(ncols=2)
     for ax, params, when in zip(axes, [theta0, _seed_converged().params],
                                 [r"at the seed's start $\theta_0$", "after EM converged"]):
-        resp, _ = e_step(X, params)
+        resp = _steady_resp(X, params)
         plotting.plot_responsibilities(X, resp, ax=ax, title=f"Responsibilities {when}")
         plotting.plot_ellipses(params, ax=ax, n_std=(1, 2))
     fig.suptitle(t="The E-step: each point coloured by its responsibilities "
@@ -180,8 +221,8 @@ def e_step_responsibilities(fig):
                "responsibilities under θ₀")
 def m_step_one_iteration(fig):
     X, _, _, theta0 = _seed()
-    resp, _ = e_step(X, theta0)
-    theta1 = m_step(X, resp)
+    resp = _steady_resp(X, theta0)
+    theta1 = steady(m_step(X, resp))
     ax = fig.add_subplot()
     plotting.plot_responsibilities(
         X, resp, ax=ax,
@@ -286,7 +327,7 @@ DENSITY_1D_TRUE = GMM([0.35, 0.65], [[-1.5], [2.0]], [[[0.6]], [[1.4]]])
                "fitted density and its weighted components")
 def density_1d(fig):
     x, _ = data.sample(DENSITY_1D_TRUE, n=400, rng=np.random.default_rng(3))
-    result = fit(x, 2, rng=0)
+    result = steady(fit(x, 2, rng=0))
     ax = fig.add_subplot()
     plotting.plot_density_1d(
         x, result.params, ax=ax, resp=result.responsibilities,
@@ -319,25 +360,34 @@ def render(name):
 
 
 def save_figure(name, outdir):
-    """Write figure `name` as OUTDIR/name.png (150 dpi) and OUTDIR/name.svg.  Returns both paths."""
+    """Write figure `name` as OUTDIR/name.png (150 dpi) and OUTDIR/name.svg, each only if it
+    shows something new (see _unchanged.write).  Returns both paths."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     fig = render(name)
-    png, svg = outdir / f"{name}.png", outdir / f"{name}.svg"
+    png, svg = io.BytesIO(), io.BytesIO()
     with fixed_style():
         fig.savefig(png, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
         fig.savefig(svg, format="svg", metadata=SVG_METADATA)
-    return png, svg
+    paths = outdir / f"{name}.png", outdir / f"{name}.svg"
+    _unchanged.write(paths[0], png.getvalue())
+    _unchanged.write(paths[1], _unchanged.svg_ids(svg.getvalue()))
+    return paths
 
 
 def save_animation(outdir, iterations=ANIMATION_ITERATIONS, name=ANIMATION_NAME, dpi=ANIMATION_DPI):
     """Write the animated GIF of EM on the seed data: plotting.animate_fit of
-    fit(X, seed_initial_params(), max_iter=iterations, tol=0, keep_history=True), one frame per
-    iteration (iterations + 1 frames), at dpi (its size: 6.0 x 5.4 inches).  Returns the path."""
+    fit(X, seed_initial_params(), max_iter=iterations, tol=0, keep_history=True) (steady), one
+    frame per iteration (iterations + 1 frames), at dpi (its size: 6.0 x 5.4 inches), only if it
+    shows something new.  Returns the path."""
     X, _, _, theta0 = _seed()
-    result = fit(X, theta0, max_iter=iterations, tol=0, keep_history=True)
-    with fixed_style():
-        return plotting.animate_fit(X, result.history, Path(outdir) / name, fps=ANIMATION_FPS, dpi=dpi)
+    result = steady(fit(X, theta0, max_iter=iterations, tol=0, keep_history=True))
+    with tempfile.TemporaryDirectory() as tmp, fixed_style():
+        drawn = plotting.animate_fit(X, result.history, Path(tmp) / name, fps=ANIMATION_FPS, dpi=dpi)
+        path = Path(outdir) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _unchanged.write(path, drawn.read_bytes())
+    return path
 
 
 def expected_files():
@@ -388,9 +438,15 @@ def readme_text():
         "```",
         "",
         "or one of them with the command in its row. Each figure comes as a PNG",
-        f"({PNG_DPI} dpi, for slides) and an SVG (for print); the animation is a GIF, in two sizes. Running the command",
-        "twice gives byte-identical files on the same machine, and `tests/test_figures.py` checks that",
-        "the files here are what the code makes.",
+        f"({PNG_DPI} dpi, for slides) and an SVG (for print); the animation is a GIF, in two sizes.",
+        "",
+        "Byte-identical: with the same versions of matplotlib and Pillow, running the command again",
+        "rewrites nothing, on this machine or another: fitted values are rounded before they are drawn",
+        "and SVG ids are numbered, so that the BLAS kernel (another CPU) and the number of threads do",
+        "not show (`tests/test_regeneration.py` checks it under another OpenBLAS kernel). Beyond that, a",
+        "file that would show the same picture (pixels within a few levels, SVG coordinates within",
+        "0.001 pt) is left untouched rather than rewritten. `tests/test_figures.py` checks that the",
+        "files here are what the code makes.",
         "",
         f"{MADE_WITH} {matplotlib.__version__}. Another matplotlib version lays out text slightly",
         "differently, so the pixel comparison runs only under this one (elsewhere it is skipped, saying why).",
@@ -403,23 +459,25 @@ def readme_text():
 
 
 def generate(outdir=DEFAULT_OUTDIR, names=None, *, animation=True, readme=True, verbose=False):
-    """Write every figure (or those in `names`) into outdir, the GIF and README.md.  Returns the paths."""
+    """Write every figure (or those in `names`) into outdir, the GIF and README.md, each only if
+    it shows something new (a file that would show the same is left untouched).  Returns the paths."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    written = []
+    before = {p: p.stat().st_mtime_ns for p in outdir.iterdir() if p.is_file()}
+    paths = []
     for name in (FIGURES if names is None else names):
-        written.extend(save_figure(name, outdir))
+        paths.extend(save_figure(name, outdir))
     if animation:
-        written.append(save_animation(outdir))
-        written.append(save_animation(outdir, name=ANIMATION_LARGE_NAME, dpi=ANIMATION_LARGE_DPI))
+        paths.append(save_animation(outdir))
+        paths.append(save_animation(outdir, name=ANIMATION_LARGE_NAME, dpi=ANIMATION_LARGE_DPI))
     if readme:
-        path = outdir / "README.md"
-        path.write_text(readme_text(), encoding="utf-8", newline="\n")
-        written.append(path)
+        paths.append(outdir / "README.md")
+        _unchanged.write(paths[-1], readme_text().encode("utf-8"))
     if verbose:
-        for path in written:
-            print(f"{path}  ({path.stat().st_size / 1024:.0f} kB)")
-    return written
+        for path in paths:
+            kept = before.get(path) == path.stat().st_mtime_ns
+            print(f"{path}  ({path.stat().st_size / 1024:.0f} kB{', unchanged' if kept else ''})")
+    return paths
 
 
 def main(argv=None):

@@ -47,7 +47,7 @@ from .em import e_step, log_densities, log_likelihood, lower_bound
 from .geometry import ellipse_geometry, ellipse_mass, params_path
 
 __all__ = [
-    "PALETTE", "DATA_GREY", "component_colors", "responsibility_colors", "ellipse_geometry",
+    "PALETTE", "DATA_GREY", "FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
     "ellipse_mass", "plot_data", "plot_ellipses", "plot_responsibilities", "plot_true_vs_fitted",
     "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_density_1d",
     "animate_fit", "view_limits", "EllipseArtists", "LogLikelihoodArtists", "LowerBoundArtists",
@@ -69,6 +69,22 @@ PALETTE = (
 DATA_GREY = "#999999"
 #: Size of a single 2-D picture, in inches.
 FIGSIZE = (6.4, 5.4)
+#: Type sizes that read on a projected slide as well as on a laptop: the lessons start with
+#: plt.style.use(plotting.LESSON_STYLE), and emlib.figures draws every figure under it.  At 100 dpi
+#: 14 pt is about 19 px; a slide shows a figure at 80% of its size or more (tests/test_browser.py),
+#: so the smallest text (ticks, 12 pt) stays above 13 px on a 1280 x 720 projector.
+LESSON_STYLE = {
+    "font.size": 14.0,
+    "axes.titlesize": 16.0,
+    "axes.labelsize": 14.0,
+    "xtick.labelsize": 12.0,
+    "ytick.labelsize": 12.0,
+    "legend.fontsize": 12.0,
+    "legend.title_fontsize": 12.0,
+    "figure.titlesize": 17.0,
+    "figure.dpi": 100.0,
+    "lines.linewidth": 2.0,
+}
 
 
 class EllipseArtists(NamedTuple):

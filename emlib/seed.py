@@ -1,4 +1,4 @@
-"""The user's original script (shared/seed/em_seed.py), kept as written, as a function.
+"""The user's original script, kept as written, as a function; and the user's files themselves.
 
 Only two things changed: the data and the starting parameters come in as arguments, and the
 numbers are returned as well as printed.  Everything else, including its two bugs, is the
@@ -9,11 +9,37 @@ seed's: the quantity it calls the log-likelihood,
 is not the log-likelihood (it never evaluates a density), and its convergence test stops on that
 quantity.  The pitfalls notebook shows both.  Run ``python -m emlib.seed`` to print what the
 seed printed.
+
+The files the user gave ship with emlib, in emlib/datasets/seed/ (its README says what each is):
+
+    seed_script()     em_seed.py, the script (indentation restored)
+    seed_output()     em_seed_output.txt, what it printed
+    original_seed()   original_seed.txt, the script and its output as first pasted
 """
 from dataclasses import dataclass
+from importlib.resources import files
 
 import numpy as np
 from scipy.stats import multivariate_normal
+
+
+def _seed_file(name):
+    return (files("emlib") / "datasets" / "seed" / name).read_text(encoding="utf-8")
+
+
+def seed_script():
+    """The user's script, em_seed.py, as text (run it with ``python -``, text on standard input)."""
+    return _seed_file("em_seed.py")
+
+
+def seed_output():
+    """What the user's script printed, em_seed_output.txt, as text."""
+    return _seed_file("em_seed_output.txt")
+
+
+def original_seed():
+    """The script and its output as the user first pasted them, original_seed.txt (layout lost)."""
+    return _seed_file("original_seed.txt")
 
 
 @dataclass(frozen=True)

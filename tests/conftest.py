@@ -5,16 +5,35 @@
     web      builds the offline HTML edition and the slides (needs npm)
     browser  drives JupyterLab and the HTML edition in headless Chromium (needs chromium)
 
-and the web_editions fixture that tests/test_web.py and tests/test_browser.py share.
+the web_editions fixture that tests/test_web.py and tests/test_browser.py share, and the guard
+that fails a test which opens a file beside the repository (helpers.guard_reads; the static
+half of the guard is tests/test_self_contained.py).
 """
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers import load_tool
+from helpers import guard_reads, load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Files beside the repository that a test opened (each open also raised ReadOutsideRepository).
+READ_OUTSIDE = guard_reads(ROOT)
+
+
+@pytest.fixture
+def refused_reads():
+    """The list of files beside the repository that this process refused to open."""
+    return READ_OUTSIDE
+
+
+@pytest.fixture(autouse=True)
+def reads_nothing_outside_the_repository():
+    """Fail the test if it opened a file beside the repository, even if it caught the error."""
+    before = len(READ_OUTSIDE)
+    yield
+    if len(READ_OUTSIDE) > before:
+        pytest.fail(f"read outside the repository: {READ_OUTSIDE[before:]}", pytrace=False)
 
 
 def pytest_configure(config):

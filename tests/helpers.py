@@ -1,5 +1,6 @@
 """Shared by the tests (standard library only): the lessons, a notebook's cells, the tools/
-scripts as modules, what counts as another host, and where Chromium is.
+scripts as modules, what counts as another host, where Chromium is, and the guard against
+reading files beside the repository.
 
     python tests/helpers.py chromium    print the Chromium the browser tests use; exit 1 if none
                                         (.ci/run asks this before installing Debian's chromium)
@@ -51,6 +52,47 @@ def from_another_host(url, hosts=()):
     if parts.netloc:
         return parts.hostname not in hosts
     return parts.scheme not in ("", "data", "blob", "file")
+
+
+class ReadOutsideRepository(RuntimeError):
+    """A file beside the repository was opened: the project must keep its own copy of it.
+    (Not an OSError, so that code which copes with a missing file cannot swallow it.)"""
+
+
+def guard_reads(root):
+    """Refuse, for the rest of this process, to open any file beside the repository `root`.
+
+    An audit hook on "open" (builtins.open, io.open, os.open) raises ReadOutsideRepository for
+    a path under root's parent folder that is outside root, except in the parent's hidden
+    folders (.cache, .local, ...) and its temporary ones (tmp*, pytest-of-*), which belong to
+    tools, and except under this Python's own prefixes (a virtual environment beside the
+    repository).  Every refused path is also appended to the returned list, so that a caller
+    can fail a test even where the exception was caught.  When root's parent is the
+    filesystem's root, everything is beside the repository, and nothing is guarded.
+    """
+    root = os.path.abspath(root)
+    parent = os.path.dirname(root)
+    refused = []
+    if parent == os.path.dirname(parent):
+        return refused
+    prefixes = {os.path.join(os.path.abspath(p), "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    inside, beside = os.path.join(root, ""), os.path.join(parent, "")
+
+    def hook(event, args):
+        if event != "open" or isinstance(args[0], int):
+            return
+        path = os.path.abspath(os.fsdecode(args[0]))
+        if not path.startswith(beside) or path.startswith(inside) or path + os.sep == inside:
+            return
+        name = path[len(beside):].split(os.sep, 1)[0]
+        if name.startswith((".", "tmp", "pytest-of-")) or any(path.startswith(p) for p in prefixes):
+            return
+        refused.append(path)
+        raise ReadOutsideRepository(
+            f"{path} is outside the repository {root}: keep a copy inside it (see the README)")
+
+    sys.addaudithook(hook)
+    return refused
 
 
 def find_chromium():

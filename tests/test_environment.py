@@ -1,6 +1,9 @@
-"""environment.yml (conda, Binder) and pyproject.toml (pip) must list the same packages."""
+"""environment.yml (conda, Binder) and pyproject.toml (pip) must list the same packages, each
+under its own installer's name and with the same lower bound."""
 import re
 from pathlib import Path
+
+import pytest
 
 try:
     import tomllib
@@ -8,42 +11,109 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, which pytest itself
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
+#: pip's name -> conda-forge's, where they differ.  On conda-forge, `playwright` is the Node.js
+#: tool; the Python library is `playwright-python`.
+CONDA_NAMES = {"playwright": "playwright-python"}
 
 
-def pip_requirements():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+def split(requirement):
+    """'numpy>=1.24' -> ('numpy', '>=1.24'): the lower-cased name and the version bound."""
+    name, bound = re.fullmatch(r"\s*([A-Za-z0-9][\w.-]*)\s*(.*?)\s*", requirement).groups()
+    return name.lower(), bound.replace(" ", "")
+
+
+def pip_requirements(pyproject_text):
+    """{pip name: bound} of the project's and its test extra's requirements, and requires-python."""
+    project = tomllib.loads(pyproject_text)["project"]
     reqs = project["dependencies"] + project["optional-dependencies"]["test"]
-    return {re.split(r"[<>=!~ ]", r, maxsplit=1)[0].lower(): r for r in reqs}, project["requires-python"]
+    return dict(map(split, reqs)), project["requires-python"]
 
 
-def conda_requirements():
+def conda_requirements(environment_text):
+    """{conda name: bound} of environment.yml's conda dependencies (not its pip: section)."""
     deps = {}
-    text = (ROOT / "environment.yml").read_text()
-    for line in text.split("\ndependencies:\n", 1)[1].splitlines():
-        m = re.fullmatch(r"\s+- ([A-Za-z][\w.-]*)(\S*)", line)
-        if m and m.group(1) != "pip":
-            deps[m.group(1).lower()] = m.group(1) + m.group(2)
+    for line in environment_text.split("\ndependencies:\n", 1)[1].splitlines():
+        m = re.fullmatch(r"  - ([A-Za-z][\w.-]*\S*)", line)
+        if m:
+            name, bound = split(m.group(1))
+            deps[name] = bound
+    deps.pop("pip", None)
     return deps
 
 
-def test_same_packages_with_the_same_lower_bounds():
-    pip, _ = pip_requirements()
-    conda = conda_requirements()
-    conda.pop("python")
-    assert set(conda) == set(pip)
-    for name, spec in pip.items():
-        assert conda[name].replace(" ", "") == spec.replace(" ", ""), name
+def disagreements(pyproject_text, environment_text):
+    """What differs between the two lists, one sentence each (empty when they agree)."""
+    pip, requires_python = pip_requirements(pyproject_text)
+    conda = conda_requirements(environment_text)
+    problems = []
+    if conda.pop("python", None) != requires_python:
+        problems.append(f"environment.yml must ask for python{requires_python}, as pyproject.toml does")
+    wanted = {CONDA_NAMES.get(name, name): (name, bound) for name, bound in pip.items()}
+    for conda_name, (pip_name, bound) in wanted.items():
+        if conda_name not in conda:
+            problems.append(f"environment.yml lacks {conda_name} (pip's {pip_name})")
+        elif conda[conda_name] != bound:
+            problems.append(f"{conda_name}{conda[conda_name]} in environment.yml, "
+                            f"{pip_name}{bound} in pyproject.toml")
+    for conda_name in sorted(set(conda) - set(wanted)):
+        hint = next((f" (conda-forge's name for {p} is {c})" for p, c in CONDA_NAMES.items()
+                     if p == conda_name), "")
+        problems.append(f"environment.yml has {conda_name}, which pyproject.toml does not list{hint}")
+    return problems
 
 
-def test_same_python():
-    _, requires_python = pip_requirements()
-    assert conda_requirements()["python"] == "python" + requires_python
+def read(name):
+    return (ROOT / name).read_text(encoding="utf-8")
 
 
-def test_oldest_constraints_are_the_lower_bounds():
-    pip, _ = pip_requirements()
-    for line in (ROOT / "tests" / "oldest-constraints.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, version = line.split("==")
-            lower = re.search(r">=([\d.]+)", pip[name]).group(1)
-            assert version.startswith(lower), (name, version, lower)
+def test_the_two_lists_agree():
+    assert disagreements(read("pyproject.toml"), read("environment.yml")) == []
+
+
+@pytest.mark.parametrize("plant, expected", [
+    (("playwright-python>=1.60", "playwright>=1.60"),
+     ["environment.yml lacks playwright-python (pip's playwright)",
+      "environment.yml has playwright, which pyproject.toml does not list "
+      "(conda-forge's name for playwright is playwright-python)"]),
+    (("scipy>=1.10", "scipy>=1.11"), ["scipy>=1.11 in environment.yml, scipy>=1.10 in pyproject.toml"]),
+    (("  - hypothesis>=6.80\n", ""), ["environment.yml lacks hypothesis (pip's hypothesis)"]),
+    (("python>=3.10", "python>=3.9"), ["environment.yml must ask for python>=3.10, as pyproject.toml does"]),
+])
+def test_a_planted_mismatch_is_reported(plant, expected):
+    old, new = plant
+    environment = read("environment.yml")
+    assert old in environment
+    assert disagreements(read("pyproject.toml"), environment.replace(old, new)) == expected
+
+
+def oldest_constraints():
+    """{python version: {package: pinned version}} of tests/oldest/constraints-X.Y.txt (its
+    "name==version" lines; the others only cap a package)."""
+    pins = {}
+    for path in sorted((ROOT / "tests" / "oldest").glob("constraints-*.txt")):
+        lines = [line for line in path.read_text().splitlines() if "==" in line and not line.startswith("#")]
+        pins[path.stem.split("-", 1)[1]] = dict(line.split("==") for line in lines)
+    return pins
+
+
+def version(text):
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_oldest_constraints_are_the_lower_bounds_where_they_exist():
+    """make test-oldest: on the oldest Python the pins are pyproject.toml's lower bounds; on a
+    newer one, the oldest versions with its wheels, never below the bounds; and every Python from
+    requires-python's up to the newest pinned one has its file."""
+    pip, requires_python = pip_requirements(read("pyproject.toml"))
+    pins = oldest_constraints()
+    oldest = requires_python.removeprefix(">=")
+    pythons = sorted(pins, key=version)
+    assert pythons[0] == oldest
+    assert [version(p)[1] for p in pythons] == list(range(version(oldest)[1], version(pythons[-1])[1] + 1))
+    for python, pinned in pins.items():
+        assert set(pinned) == {"numpy", "scipy", "matplotlib"}, python
+        for name, pin in pinned.items():
+            lower = re.fullmatch(r">=([\d.]+)", pip[name]).group(1)
+            assert version(pin)[:2] >= version(lower), (python, name, pin, lower)
+            if python == oldest:
+                assert version(pin)[:2] == version(lower), (name, pin, lower)

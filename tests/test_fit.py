@@ -1,8 +1,9 @@
 """The EM loop: against scikit-learn, against the seed's printed output, its bookkeeping and
 stopping rule, the M-step by hand, and the initialisations."""
 import re
+import subprocess
+import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +13,7 @@ from sklearn.mixture import GaussianMixture
 import emlib
 from emlib import GMM
 from emlib.data import seed_data, seed_initial_params
-
-SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
+from emlib.seed import original_seed, run_seed, seed_output, seed_script
 
 
 def random_3d_problem():
@@ -81,14 +81,14 @@ def parse_seed_output(text):
 
 
 def test_seed_output_is_parsed_as_three_components():
-    text = (SEED_DIR / "em_seed_output.txt").read_text()
+    text = seed_output()
     weights, means, covariances = parse_seed_output(text)
     assert weights.shape == (3,) and means.shape == (3, 2) and covariances.shape == (3, 2, 2)
     assert "Converged at iteration 16" in text                    # 17 M-steps, counted from 0
 
 
 def test_fit_reproduces_the_seeds_printed_result():
-    weights, means, covariances = parse_seed_output((SEED_DIR / "em_seed_output.txt").read_text())
+    weights, means, covariances = parse_seed_output(seed_output())
     X, _ = seed_data()
     result = emlib.fit(X, seed_initial_params(), max_iter=17, tol=0)
     np.testing.assert_allclose(result.params.weights, weights, rtol=1e-6)
@@ -97,10 +97,27 @@ def test_fit_reproduces_the_seeds_printed_result():
 
 
 def test_run_seed_prints_exactly_the_seeds_output(capsys):
-    from emlib.seed import run_seed
-
     run_seed()
-    assert capsys.readouterr().out == (SEED_DIR / "em_seed_output.txt").read_text()
+    assert capsys.readouterr().out == seed_output()
+
+
+def test_the_seed_script_itself_still_prints_its_output():
+    # The user's own file, run as a script: numpy and scipy today print what it printed then.
+    run = subprocess.run([sys.executable, "-"], input=seed_script(), capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert run.stdout == seed_output()
+
+
+def test_the_seed_files_are_the_pasted_original_with_its_layout_restored():
+    # original_seed.txt is the script then its output as first pasted, with indentation and
+    # runs of spaces lost; em_seed.py and em_seed_output.txt differ from it in layout only.
+    def words(text, drop_comments=False):
+        return [" ".join(line.split()) for line in text.splitlines()
+                if line.strip() and not (drop_comments and line.lstrip().startswith("#"))]
+
+    pasted = words(original_seed(), drop_comments=True)
+    assert pasted[0] == "Seed for reproducibility"          # a comment that lost its "#"
+    assert pasted[1:] == words(seed_script(), drop_comments=True) + words(seed_output())
 
 
 def test_seed_data_are_the_seeds_draws():

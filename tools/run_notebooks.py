@@ -2,6 +2,7 @@
 
     python tools/run_notebooks.py                      # every notebook in notebooks/ and notebooks/student/
     python tools/run_notebooks.py notebooks/02_e_step.ipynb
+    python tools/run_notebooks.py --stored DIR NOTEBOOK ...   # keep the outputs of DIR/<name>
 
 Run this before committing a notebook: execution counts then run 1, 2, 3, ..., and only the
 metadata that matters is kept (no timings, no view state), so that a diff shows what changed in
@@ -18,17 +19,36 @@ if anything differs, including `language_info.version`, the Python version: a no
 here opens unmodified under the same Python version, and marked modified under another one
 (nothing stored can avoid that; tests/test_browser.py checks the rest).  The format version
 (nbformat 4.4, cells without ids) JupyterLab leaves as it is, on opening and on saving.
+
+A re-run on another machine must not show up in git as a change: widget model ids (random in
+each kernel) are replaced by ids made from the notebook's name and their order, a cell whose
+new outputs show the same as its stored ones keeps the stored ones (a picture: every pixel
+within emlib._unchanged.PIXEL_LEVELS; anything else: equal), and a notebook is written only when
+that leaves something changed.  The stored outputs are the notebook's own, or with --stored DIR
+those of DIR/<name> (`make student` saves the student edition there before rewriting it).
 """
+import argparse
+import base64
+import hashlib
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from traitlets.config import Config
+
+from emlib import _unchanged
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL_NAME = "python3"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: Encrypted kernel sockets where jupyter_client can (8.10 and later): ipykernel otherwise warns,
+#: once per kernel, "Kernel is running over TCP without encryption".
+KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "auto"}}
+                       if "transport_encryption" in KernelManager.class_trait_names() else {})
 
 
 def coalesce_streams(outputs):
@@ -65,24 +85,81 @@ def lean(nb):
     return nb
 
 
-def run(path):
+def steady_widget_ids(nb, name):
+    """Each widget output's model_id (a random uuid per kernel) replaced by one made from the
+    notebook's name and the output's order, everywhere in the notebook.  Returns its text, as
+    nbformat.write lays it out."""
+    text = nbformat.writes(nb).rstrip("\n") + "\n"
+    views = [out.data[WIDGET_VIEW] for cell in nb.cells if cell.cell_type == "code"
+             for out in cell.outputs if WIDGET_VIEW in out.get("data", {})]
+    for i, view in enumerate(views):
+        steady = hashlib.sha256(f"{name}:{i}".encode()).hexdigest()[:32]
+        text = text.replace(view["model_id"], steady)
+    return text
+
+
+def same_output(old, new):
+    """True if two outputs show the same: equal, or pictures within emlib._unchanged's tolerance."""
+    if old == new:
+        return True
+    if old.get("output_type") != new.get("output_type") or set(old.get("data", {})) != set(new.get("data", {})):
+        return False
+    if {k: v for k, v in old.items() if k != "data"} != {k: v for k, v in new.items() if k != "data"}:
+        return False
+    for mime, value in new["data"].items():
+        if old["data"][mime] != value and not (mime == "image/png" and _unchanged.same_png(
+                base64.b64decode(old["data"][mime]), base64.b64decode(value))):
+            return False
+    return True
+
+
+def keep_unchanged_outputs(old, new):
+    """In notebook `new`, each code cell whose source is that of the same cell in `old` and whose
+    outputs show the same (same_output) gets old's outputs back, byte for byte."""
+    if len(old.cells) != len(new.cells):
+        return new
+    for was, cell in zip(old.cells, new.cells):
+        if cell.cell_type == "code" and was.cell_type == "code" and was.source == cell.source \
+                and len(was.outputs) == len(cell.outputs) \
+                and all(map(same_output, was.outputs, cell.outputs)):
+            cell.outputs = was.outputs
+    return new
+
+
+def run(path, stored=None):
+    """Execute the notebook at path and write it back, keeping the outputs of the notebook
+    `stored` (default: path itself) that show the same; not written if nothing changed.
+    Returns (path, True if it was written)."""
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
+    before = path.read_text(encoding="utf-8")
+    stored = Path(stored) if stored else path
+    nb = nbformat.reads(before, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name=KERNEL_NAME, record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}}, config=KERNEL_CONFIG)
     client.execute()
-    nbformat.write(lean(nb), path)
-    return path
+    nb = lean(nb)
+    if stored.exists():
+        nb = keep_unchanged_outputs(nbformat.read(stored, as_version=4), nb)
+    text = steady_widget_ids(nb, path.name)
+    if text == before:
+        return path, False
+    path.write_text(text, encoding="utf-8")
+    return path, True
 
 
 def main(args):
-    paths = [Path(a) for a in args] or [
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--stored", type=Path, help="keep the unchanged outputs of DIR/<name>")
+    args = parser.parse_args(args)
+    paths = args.notebooks or [
         *sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")),            # the solution edition
         *sorted((ROOT / "notebooks" / "student").glob("[0-9][0-9]_*.ipynb")),  # the student edition
     ]
+    stored = [args.stored / p.name if args.stored else None for p in paths]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        for done in pool.map(run, paths):
-            print(f"executed {done.name}")
+        for done, written in pool.map(run, paths, stored):
+            print(f"executed {done.name}" + ("" if written else " (outputs unchanged: not rewritten)"))
 
 
 if __name__ == "__main__":

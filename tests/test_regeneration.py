@@ -1,0 +1,188 @@
+"""Regenerating on another machine writes nothing new: `make figures` and `make student` leave an
+unchanged checkout unchanged.
+
+  figures      under another OpenBLAS kernel (the last digits of every fit change) the figures
+               come out byte for byte the same (emlib.figures rounds fitted values before drawing
+               and numbers the SVG ids)
+  _unchanged   what emlib._unchanged calls the same picture, and that write() then leaves the
+               file alone
+  notebooks    tools/run_notebooks.py: widget model ids from the notebook's name, outputs that
+               show the same kept as stored, a second run writes nothing, and the kernel does not
+               warn about its sockets
+"""
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+from helpers import load_tool
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+from PIL import Image
+
+from emlib import _unchanged, figures
+
+run_notebooks = load_tool("run_notebooks")
+#: The figures whose bytes depended on the BLAS kernel before their values were rounded.
+SENSITIVE = ["m_step_one_iteration", "snapshots"]
+
+
+# ----------------------------------------------------------------------------------------
+# The figures under another BLAS kernel
+# ----------------------------------------------------------------------------------------
+def test_figures_are_byte_identical_under_another_blas_kernel(tmp_path):
+    here, there = tmp_path / "here", tmp_path / "there"
+    figures.generate(here, SENSITIVE, animation=False, readme=False)
+    # Nehalem: OpenBLAS's SSE kernels, another summation order than this machine's (the fits
+    # differ by ~1e-13); a build of OpenBLAS without that kernel ignores the request.
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Nehalem", "OPENBLAS_NUM_THREADS": "2"}
+    subprocess.run([sys.executable, "-m", "emlib.figures", str(there), "--only", *SENSITIVE],
+                   env=env, check=True, capture_output=True, timeout=300)
+    names = sorted(p.name for p in here.iterdir())
+    assert names == sorted(p.name for p in there.iterdir()) and len(names) == 2 * len(SENSITIVE)
+    differ = [name for name in names if (here / name).read_bytes() != (there / name).read_bytes()]
+    assert not differ, f"{differ} depend on the BLAS kernel"
+
+
+def test_steady_rounds_a_fit_and_keeps_it_valid():
+    X, _, _, theta0 = figures._seed()
+    fit = figures.steady(figures.fit(X, theta0, max_iter=3, tol=0, keep_history=True))
+    for params in (fit.params, *fit.history):
+        for values in (params.means, params.covariances):
+            assert np.array_equal(values, np.round(values, figures.DECIMALS))
+        assert np.array_equal(params.covariances, params.covariances.transpose(0, 2, 1))
+    assert np.array_equal(fit.log_likelihoods, np.round(fit.log_likelihoods, figures.DECIMALS))
+    np.testing.assert_allclose(fit.responsibilities.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------
+# The same picture
+# ----------------------------------------------------------------------------------------
+def png(pixels):
+    out = io.BytesIO()
+    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def gif(frames):
+    out = io.BytesIO()
+    images = [Image.fromarray(np.asarray(f, dtype=np.uint8)) for f in frames]
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=200)
+    return out.getvalue()
+
+
+PICTURE = np.random.default_rng(0).integers(0, 256, size=(40, 50, 3))
+
+
+def nudged(levels, count=5):
+    """PICTURE with `count` pixels of one channel moved by `levels`."""
+    out = PICTURE.copy()
+    column = out[:count, 0, 0]
+    out[:count, 0, 0] = np.where(column + levels > 255, column - levels, column + levels)
+    return out
+
+
+def test_a_png_nudged_by_a_level_is_the_same_picture():
+    assert _unchanged.same_png(png(PICTURE), png(nudged(1)))
+    assert _unchanged.same_png(png(PICTURE), png(nudged(_unchanged.PIXEL_LEVELS)))
+    assert not _unchanged.same_png(png(PICTURE), png(nudged(_unchanged.PIXEL_LEVELS + 1)))
+    assert not _unchanged.same_png(png(PICTURE), png(nudged(40)))
+    assert not _unchanged.same_png(png(PICTURE), png(PICTURE[:-1]))
+    assert not _unchanged.same_png(png(PICTURE), b"not a picture")
+
+
+def test_a_gif_is_compared_frame_by_frame_on_average():
+    frames = [PICTURE // 2 * 2, PICTURE // 4 * 4]
+    assert _unchanged.same_gif(gif(frames), gif(frames))
+    assert not _unchanged.same_gif(gif(frames), gif(frames[:1]))
+    changed = [frames[0], 255 - frames[1]]
+    assert not _unchanged.same_gif(gif(frames), gif(changed))
+
+
+SVG = ('<svg><defs><clipPath id="p0123456789"><rect x="57.6" y="41.472"/></clipPath></defs>'
+       '<path d="M 38.742427 12.5" clip-path="url(#p0123456789)" style="fill: #e69f00"/></svg>')
+
+
+def test_svg_ids_are_numbered_in_order_of_appearance():
+    other = SVG.replace("p0123456789", "pabcdefabcd")
+    assert _unchanged.svg_ids(SVG.encode()) == _unchanged.svg_ids(other.encode())
+    assert b'id="p1"' in _unchanged.svg_ids(SVG.encode()) and b"url(#p1)" in _unchanged.svg_ids(SVG.encode())
+
+
+@pytest.mark.parametrize("new, same", [
+    (SVG.replace("38.742427", "38.742428"), True),                 # a last digit (the issue's case)
+    (SVG.replace("p0123456789", "p9876543210"), True),             # another hashed id
+    (SVG.replace("38.742427", "38.752427"), False),                # moved by 0.01 pt
+    (SVG.replace("#e69f00", "#e59f00"), False),                    # another colour
+    (SVG.replace("<path", "<path stroke-width=\"2\""), False),     # more text
+])
+def test_an_svg_is_the_same_when_only_last_digits_differ(new, same):
+    assert _unchanged.same_svg(SVG.encode(), new.encode()) is same
+
+
+def test_write_leaves_a_file_that_shows_the_same_untouched(tmp_path):
+    path = tmp_path / "figure.png"
+    assert _unchanged.write(path, png(PICTURE))
+    stamp, stored = path.stat().st_mtime_ns, path.read_bytes()
+    assert not _unchanged.write(path, png(nudged(1)))
+    assert path.read_bytes() == stored and path.stat().st_mtime_ns == stamp
+    assert _unchanged.write(path, png(nudged(40)))
+    assert path.read_bytes() == png(nudged(40))
+    text = tmp_path / "README.md"
+    assert _unchanged.write(text, b"a") and not _unchanged.write(text, b"a") and _unchanged.write(text, b"b")
+
+
+# ----------------------------------------------------------------------------------------
+# Notebooks: tools/run_notebooks.py
+# ----------------------------------------------------------------------------------------
+def widget_output(model_id):
+    return new_output("display_data", data={
+        run_notebooks.WIDGET_VIEW: {"model_id": model_id, "version_major": 2, "version_minor": 0},
+        "text/plain": "IntSlider(value=0)"})
+
+
+def image_output(pixels):
+    return new_output("display_data", data={"image/png": base64.b64encode(png(pixels)).decode(),
+                                            "text/plain": "<Figure>"})
+
+
+def notebook(*outputs):
+    return new_notebook(cells=[new_code_cell(source=f"cell {i}", outputs=[out], id=f"cell-{i}")
+                               for i, out in enumerate(outputs)])
+
+
+def test_widget_ids_come_from_the_notebook_and_the_order():
+    first = run_notebooks.steady_widget_ids(notebook(widget_output("a" * 32), widget_output("b" * 32)), "04.ipynb")
+    again = run_notebooks.steady_widget_ids(notebook(widget_output("c" * 32), widget_output("d" * 32)), "04.ipynb")
+    assert first == again
+    ids = [out["data"][run_notebooks.WIDGET_VIEW]["model_id"]
+           for cell in json.loads(first)["cells"] for out in cell["outputs"]]
+    assert len(set(ids)) == 2 and all(len(i) == 32 and i not in ("a" * 32, "b" * 32) for i in ids)
+
+
+def test_outputs_that_show_the_same_are_kept_as_stored():
+    stored = notebook(image_output(PICTURE), new_output("stream", name="stdout", text="L = -1.5\n"))
+    rerun = notebook(image_output(nudged(1)), new_output("stream", name="stdout", text="L = -1.5\n"))
+    kept = run_notebooks.keep_unchanged_outputs(stored, rerun)
+    assert nbformat.writes(kept) == nbformat.writes(stored)
+    changed = notebook(image_output(nudged(40)), new_output("stream", name="stdout", text="L = -1.6\n"))
+    fresh = run_notebooks.keep_unchanged_outputs(stored, notebook(*[c.outputs[0] for c in changed.cells]))
+    assert [c.outputs for c in fresh.cells] == [c.outputs for c in changed.cells]
+
+
+def test_a_rerun_writes_nothing_and_the_kernel_does_not_warn(tmp_path, capfd):
+    path = tmp_path / "tiny.ipynb"
+    cells = [new_code_cell("print(6 * 7)"),
+             new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3)")]
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": run_notebooks.kernelspec()}), path)
+    assert run_notebooks.run(path) == (path, True)
+    first = path.read_text(encoding="utf-8")
+    assert run_notebooks.run(path) == (path, False)            # a new kernel, new widget ids: same file
+    assert path.read_text(encoding="utf-8") == first
+    outputs = [cell["outputs"] for cell in json.loads(first)["cells"]]
+    assert "".join(outputs[0][0]["text"]) == "42\n" and run_notebooks.WIDGET_VIEW in outputs[1][0]["data"]
+    assert "without encryption" not in capfd.readouterr().err
