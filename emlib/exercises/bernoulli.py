@@ -8,14 +8,12 @@ them, written here independently of emlib: the (1 - x) log(1 - p) term forgotten
 weights missing or not logged, products of 64 probabilities that underflow, normalising over the
 wrong axis; the Beta prior's pseudo-counts left out, swapped or taken from the posterior mean.
 """
-from itertools import combinations, product
-
 import numpy as np
 from scipy.special import logsumexp
 
 from ..bernoulli import BernoulliMixture, e_step, log_densities, m_step
-from .cases import UNDERFLOW
-from .checking import Case, Fail, Mistake, Part, array, judge, run, values, worst
+from .cases import UNDERFLOW, softmax
+from .checking import Case, Fail, Mistake, Part, array, judge, run, slip_mistakes, values, worst
 
 #: The sizes of the lesson's data (binarised 8 x 8 digits, k = 10), named when a function uses them.
 NOTEBOOK = dict(n=1797, k=10, d=64)
@@ -121,24 +119,6 @@ def wrong_log_joint(X, weights, probabilities, slips):
     return pixels + log_w
 
 
-def slip_mistakes(data, then, most=2):
-    """A Mistake for every combination of up to `most` slips (fewest first): then(wrong a_ij) is what
-    the learner's function returns with them."""
-    X, weights, probabilities = data["X"], data["weights"], data["probabilities"]
-    for size in range(1, most + 1):
-        for names in combinations(SLIPS, size):
-            for choice in product(*(SLIPS[name] for name in names)):
-                slips = dict(zip(names, choice))
-                hint = " ".join(("It looks as if " if i == 0 else "And as if ") + SLIPS[name][slip]
-                                for i, (name, slip) in enumerate(slips.items()))
-                yield Mistake(hint, wrong=lambda slips=slips: then(wrong_log_joint(X, weights, probabilities, slips)))
-
-
-def softmax(a):
-    """Each row of a normalised in log space: exp(a_ij - logsumexp_l a_il)."""
-    return np.exp(a - logsumexp(a, axis=1, keepdims=True))
-
-
 def products(X, weights, probabilities):
     """pi_j prod_d p_jd^x_id (1 - p_jd)^(1 - x_id), (n, k), outside log space: 0 where it underflows."""
     return weights * np.prod(np.where(X[:, None, :] == 1, probabilities, 1 - probabilities), axis=2)
@@ -161,7 +141,7 @@ def _e_step_case(call, X, weights, probabilities):
                 "gamma = np.exp(a - logsumexp(a, axis=1, keepdims=True)).",
                 wrong=lambda: a - logsumexp(a, axis=1, keepdims=True)),
         Mistake(LOG_SUM_EXP, wrong=naive),
-        *slip_mistakes(dict(X=X, weights=weights, probabilities=probabilities), softmax),
+        *slip_mistakes(SLIPS, SLIPS, lambda slips: softmax(wrong_log_joint(X, weights, probabilities, slips)), most=2),
     ]
     far = far_rows(X, weights, probabilities)
 
