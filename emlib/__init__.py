@@ -16,7 +16,7 @@
     emlib.covariance                   the covariance structures: full, tied, diag, spherical
     emlib.selection                    parameter counts, BIC, AIC, choose_k
     emlib.bernoulli                    EM for a mixture of multivariate Bernoullis
-    emlib.density                      score_samples, class_posterior: a mixture as a density and classifier
+    emlib.density                      score_samples, class_log_densities, class_posterior: density, classifier
     emlib.noise                        a Gaussian mixture with a uniform noise component (outliers)
     emlib.compare                      match components across fits (label switching)
     emlib.data                         the seed's data, sampling from any mixture

@@ -1,6 +1,7 @@
 """A fitted mixture is a density: how typical each point is, and which class a point belongs to.
 
     log p(x_i | theta) = logsumexp_j [log pi_j + log N(x_i | mu_j, Sigma_j)]     (score_samples)
+    log p(x_i | theta_c), one column per class                             (class_log_densities)
 
 A point of low density is one the mixture finds unusual (anomaly detection: flag the points
 whose log density falls below a threshold).  With one mixture theta_c per class c and the class
@@ -37,23 +38,34 @@ def score_samples(X, params):
     return logsumexp(_log_joint(_blocked.Data(X), params), axis=0)
 
 
+def class_log_densities(X, class_mixtures):
+    """The log density of each point under each class's mixture.
+
+    L[i, c] = log p(x_i | theta_c) = score_samples(X, theta_c)[i]
+
+    X: (n, d) data; class_mixtures: a sequence of C GMMs, one per class, all of dimension d.
+    Returns L (n, C).
+    """
+    X = check_data(X)
+    return np.column_stack([score_samples(X, params) for params in _check_mixtures(class_mixtures, X)])
+
+
 def class_posterior(X, class_mixtures, class_priors):
     """The probability of each class given each point, by Bayes' rule (a generative classifier).
 
     P(c | x_i) = P(c) p(x_i | theta_c) / sum_l P(l) p(x_i | theta_l)
                = exp(b_ic - logsumexp_l b_il),   b_ic = log P(c) + log p(x_i | theta_c)
 
-    with log p(x_i | theta_c) = score_samples(X, theta_c), the class's mixture density.  The
-    predicted class is the column of the largest posterior.
+    with log p(x_i | theta_c) = class_log_densities(X, class_mixtures)[i, c], the class's
+    mixture density.  The predicted class is the column of the largest posterior.
 
     X: (n, d) data; class_mixtures: a sequence of C GMMs, one per class, all of dimension d;
     class_priors: (C,) positive, summing to 1 (e.g. the classes' frequencies in the training
     data).  Returns (n, C): row i holds P(c | x_i), summing to 1.
     """
     X = check_data(X)
-    mixtures = _check_mixtures(class_mixtures, X)
-    priors = _check_priors(class_priors, len(mixtures))
-    b = np.column_stack([score_samples(X, params) for params in mixtures]) + np.log(priors)
+    priors = _check_priors(class_priors, len(_check_mixtures(class_mixtures, X)))
+    b = class_log_densities(X, class_mixtures) + np.log(priors)
     return np.exp(b - logsumexp(b, axis=1, keepdims=True))
 
 

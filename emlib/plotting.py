@@ -431,8 +431,8 @@ def plot_log_density(params, ax=None, *, limits, threshold=None, span=12.0, n_gr
 
     log p(x | theta) = logsumexp_j [log pi_j + log N(x | mu_j, Sigma_j)]   (emlib.score_samples)
 
-    Filled contours, darker where the density is higher, from its largest value on the grid
-    down to `span` below it (lower values share the lightest colour); with a threshold, the
+    Filled contours, darker where the density is higher, every 2 nats from the largest value on
+    the grid (rounded up) down to `span` below it (lower values share the lightest colour); with a threshold, the
     contour log p(x | theta) = threshold drawn as a thick black line: inside it the points a
     detector keeps, outside it those it flags.
 
@@ -448,17 +448,19 @@ def plot_log_density(params, ax=None, *, limits, threshold=None, span=12.0, n_gr
     ax = _new_axes(ax)
     xx, yy = np.meshgrid(np.linspace(x0, x1, n_grid), np.linspace(y0, y1, n_grid))
     log_p = score_samples(np.column_stack([xx.ravel(), yy.ravel()]), params).reshape(xx.shape)
-    top = log_p.max()
-    filled = ax.contourf(xx, yy, log_p, levels=np.linspace(top - span, top, 9), cmap="Blues",
+    top = np.ceil(log_p.max())
+    filled = ax.contourf(xx, yy, log_p, levels=np.arange(top - span, top + 1, 2.0), cmap="Blues",
                          extend="min", zorder=0)
     colorbar = ax.figure.colorbar(filled, ax=ax, label=r"$\log p(x \mid \theta)$", shrink=0.85)
     line = None
     if threshold is not None:
-        line = ax.contour(xx, yy, log_p, levels=[threshold], colors="black", linewidths=2.0, zorder=1)
+        line = ax.contour(xx, yy, log_p, levels=[threshold], colors="black", linewidths=2.0,
+                          linestyles="solid", zorder=1)
     ax.set_xlim(left=x0, right=x1)
     ax.set_ylim(bottom=y0, top=y1)
-    _finish_2d(ax, title, "The mixture's log density" + ("" if threshold is None else
-                                                         f" and the contour log p = {threshold:.2f}"))
+    ax.set_aspect(aspect="equal", adjustable="box")            # the window as given, undistorted
+    _finish(ax, "$x_1$", "$x_2$", title, "The mixture's log density" + ("" if threshold is None else
+                                                                        f" and the contour log p = {threshold:.2f}"))
     return LogDensityArtists(filled, colorbar, line)
 
 

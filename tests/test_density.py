@@ -141,9 +141,19 @@ def test_plot_log_density_draws_the_threshold_contour():
     assert len(vertices) > 100
     # on the contour the density is the threshold, to the grid's interpolation (spacing 0.08)
     np.testing.assert_allclose(emlib.score_samples(vertices, params), threshold, atol=0.05)
-    levels = drawn.filled.levels
-    assert np.isclose(levels[-1], by_scipy(np.array([[5.0, 5.0]]), params)[0], atol=0.01)   # the peak: a mean
-    assert np.isclose(levels[-1] - levels[0], 12.0)
+    peak = by_scipy(params.means, params).max()                       # the densest points: the means
+    np.testing.assert_allclose(drawn.filled.levels, np.arange(np.ceil(peak) - 12, np.ceil(peak) + 1, 2))
+    assert drawn.threshold.linestyles == "solid"                     # matplotlib dashes negative levels
     with pytest.raises(ValueError, match="d=2"):
         plotting.plot_log_density(emlib.GMM([1.0], [[0.0]], [[[1.0]]]), limits=((0, 1), (0, 1)))
     plt.close(fig)
+
+
+def test_class_log_densities_are_each_class_scipys():
+    rng = np.random.default_rng(8)
+    mixtures = [random_mixture(rng, k, 2) for k in (2, 1, 3)]
+    X = rng.normal(scale=5, size=(40, 2))
+    np.testing.assert_allclose(density.class_log_densities(X, mixtures),
+                               np.column_stack([by_scipy(X, m) for m in mixtures]), rtol=1e-11)
+    with pytest.raises(TypeError, match=r"class_mixtures\[0\] must be an emlib.GMM"):
+        density.class_log_densities(X, [X])

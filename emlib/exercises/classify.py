@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from ..data import sample
-from ..density import class_posterior, score_samples
+from ..density import class_log_densities, class_posterior
 from ..em import log_densities
 from ..gmm import GMM
 from .cases import case, three_d_params
@@ -28,11 +28,6 @@ LOG_SPACE = ("far from every class each P(c) p(x | c) underflows to exactly 0, s
 
 def _softmax(b):
     return np.exp(b - logsumexp(b, axis=1, keepdims=True))
-
-
-def class_log_densities(X, class_mixtures):
-    """log p(x_i | theta_c), (n, C): emlib's reference."""
-    return np.column_stack([score_samples(X, params) for params in class_mixtures])
 
 
 def _mistakes(X, class_mixtures, class_priors):
