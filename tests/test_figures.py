@@ -112,7 +112,7 @@ def test_readme_indexes_every_figure():
     readme = committed("README.md").read_text(encoding="utf-8")
     for name in [*NAMES, figures.ANIMATION_STEM]:
         assert f"| `{name}` |" in readme, f"figures/README.md has no row for {name}"
-    for notebook in {nb for draw in FIGURES.values() for nb in draw.notebooks} - {figures.REPO_README}:
+    for notebook in {nb for draw in FIGURES.values() for nb in draw.notebooks} - set(figures.DOCUMENTS):
         assert (ROOT / "notebooks" / f"{notebook}.ipynb").exists(), f"no notebook {notebook}"
     def unversioned(text):   # the version line is checked by same_matplotlib()
         return [line for line in text.splitlines() if not line.startswith(figures.MADE_WITH)]
