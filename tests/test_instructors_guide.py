@@ -191,8 +191,11 @@ def test_the_checks_named_exist_and_are_those_the_notebook_calls(number, section
 
 
 def test_a_lesson_builds_only_on_earlier_lessons():
+    for rows in (course.LESSONS, course.PLANNED):
+        numbers = [item.number for item in rows]
+        assert numbers == sorted(numbers), f"lessons out of order: {numbers}"
     order = [item.number for item in (*course.LESSONS, *course.PLANNED)]
-    assert order == sorted(order) and len(set(order)) == len(order), f"lessons out of order: {order}"
+    assert len(set(order)) == len(order), f"a lesson number appears twice: {order}"
     for item in course.LESSONS:
         wrong = [n for n in item.builds_on if n >= item.number or n not in order]
         assert not wrong, f"lesson {item.number} builds on {wrong}: a lesson builds only on earlier lessons"
