@@ -62,8 +62,9 @@ def names(value):
     return set(NAME.findall(value))
 
 
-def guide_sections(heading=LESSONS_HEADING, text=None):
-    return sections(block(GUIDE.read_text(encoding="utf-8") if text is None else text, heading))
+def guide_sections(heading=LESSONS_HEADING):
+    """[(number, section text)] of the guide's block under `heading`."""
+    return sections(block(GUIDE.read_text(encoding="utf-8"), heading))
 
 
 # ----------------------------------------------------------------------------------------
