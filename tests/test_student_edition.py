@@ -27,6 +27,7 @@ CHECKS = {
     "03_m_step.ipynb": ["check_m_step_1d", "check_m_step"],
     "04_convergence.ipynb": ["check_em_iteration"],
     "07_choosing_k.ipynb": ["check_bic"],
+    "12_priors_and_bayesian_mixtures.ipynb": ["check_map_update"],
 }
 
 
@@ -169,6 +170,7 @@ ANSWERED_BY = {
     "check_m_step": ["m_step"],
     "check_em_iteration": ["m_step", "e_step"],
     "check_bic": ["bic"],
+    "check_map_update": ["m_step", "map_update"],
 }
 
 
