@@ -326,7 +326,7 @@ def plot_data(X, labels=None, ax=None, *, colors=None, s=18, alpha=0.8, title=No
 
 
 def plot_responsibilities(X, resp, ax=None, *, colors=None, size_by_certainty=False, s=18,
-                          alpha=0.9, title=None):
+                          alpha=0.9, title=None, centres=None):
     """Scatter plot of 2-D data showing the soft assignment of every point as a colour mix.
 
     colour_i = sum_j gamma[i, j] colour_j        (see responsibility_colors)
@@ -334,11 +334,19 @@ def plot_responsibilities(X, resp, ax=None, *, colors=None, size_by_certainty=Fa
     A point deep inside component j has colour j; a point between two components has a colour
     between theirs.  With size_by_certainty, the marker area grows with max_j gamma[i, j],
     from 0.2 s (all k components equally responsible) to 2 s (one component certain).
+    centres: (k, 2), e.g. the means the responsibilities were computed from, drawn as crosses
+    in the component colours (as plot_kmeans draws its centres).
 
     X: (n, 2); resp: gamma, (n, k).  Returns the PathCollection of the points.
     """
     X = _points_2d(X)
     resp = _resp_for(X, resp)
+    if centres is not None:
+        centres = as_float_array(centres, "centres")
+        if centres.shape != (resp.shape[1], 2):
+            raise ValueError(f"centres must have shape (k, 2) = ({resp.shape[1]}, 2), one per column of resp, "
+                             f"but has shape {centres.shape}")
+        check_finite(centres, "centres")
     ax = _new_axes(ax)
     rgb = responsibility_colors(resp, colors)
     sizes = s
@@ -348,6 +356,8 @@ def plot_responsibilities(X, resp, ax=None, *, colors=None, size_by_certainty=Fa
         sizes = s * (0.2 + 1.8 * certainty)
     points = ax.scatter(x=X[:, 0], y=X[:, 1], s=sizes, c=rgb, alpha=alpha, edgecolors="white",
                         linewidths=0.3, zorder=2)
+    if centres is not None:
+        _centre_marks(ax, centres, _rgb(colors, len(centres)))
     _finish_2d(ax, title, "Soft assignments: each point's colour mixes the\n"
                           r"component colours by its responsibilities $\gamma_{ij}$")
     return points
@@ -427,12 +437,17 @@ def plot_kmeans(X, centres, labels=None, ax=None, *, cells=True, colors=None, s=
                           interpolation="nearest", zorder=0)
         ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
     points = plot_data(X, labels, ax=ax, colors=[tuple(c) for c in rgb], s=s, title="")
-    marks = ax.scatter(x=centres[:, 0], y=centres[:, 1], s=160, c=rgb, marker="X", edgecolors="black",
-                       linewidths=1.2, zorder=4)
+    marks = _centre_marks(ax, centres, rgb)
     _finish_2d(ax, title, f"k-means: {k} clusters, their centres (X)\nand each centre's cell")
     if cells:
         ax.set_aspect(aspect="equal", adjustable="box")   # the cells fill the axes exactly
     return KMeansArtists(image, points, marks)
+
+
+def _centre_marks(ax, centres, rgb):
+    """The centres as crosses with a black edge, in the colours rgb (k, 3), above the points."""
+    return ax.scatter(x=centres[:, 0], y=centres[:, 1], s=160, c=rgb, marker="X", edgecolors="black",
+                      linewidths=1.2, zorder=4)
 
 
 def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, match=True,

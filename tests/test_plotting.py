@@ -171,6 +171,22 @@ def test_responsibility_colours_mix_the_palette():
     np.testing.assert_allclose(rgb[3], 0.2 * c[0] + 0.3 * c[1] + 0.5 * c[2], rtol=0, atol=1e-15)
 
 
+def test_responsibilities_can_mark_their_centres_in_the_component_colours():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    resp = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+    centres = np.array([[0.2, 0.1], [1.8, 0.3]])
+    ax = plt.figure().add_subplot()
+    points = P.plot_responsibilities(X, resp, ax=ax, centres=centres)
+    marks = [c for c in ax.collections if c is not points]
+    assert len(marks) == 1
+    np.testing.assert_array_equal(marks[0].get_offsets(), centres)
+    np.testing.assert_array_equal(marks[0].get_facecolors()[:, :3], [to_rgb(h) for h in P.PALETTE[:2]])
+    assert len(P.plot_responsibilities(X, resp, ax=plt.figure().add_subplot()).axes.collections) == 1
+    with pytest.raises(ValueError, match=r"centres must have shape \(k, 2\) = \(2, 2\)"):
+        P.plot_responsibilities(X, resp, centres=centres[:1])
+    plt.close("all")
+
+
 def test_point_size_grows_with_certainty():
     X = np.zeros((3, 2))
     resp = np.array([[1 / 3, 1 / 3, 1 / 3], [0.6, 0.2, 0.2], [0.0, 1.0, 0.0]])
