@@ -7,6 +7,8 @@
     check_m_step(my_m_step)                  03: weights, means, covariances from gamma
     check_em_iteration(my_em_iteration)      04: one E-step and one M-step
     check_bic(my_bic)                        07: -2 log p(X | theta) + p log n
+    check_n_parameters(my_n_parameters)      11: free parameters of each covariance structure
+    check_covariances(my_covariances)        11: the M-step's covariances of each structure (k, d, d)
 
 Your functions take and return plain numpy arrays (weights (k,), means (k, d), covariances
 (k, d, d), X (n, d)), not emlib.GMM.  Each check runs your function on a few cases, from easy
@@ -21,14 +23,15 @@ note.  A function that changes its inputs in place passes on its values, with a 
 raises any other exception gets a verdict naming the exception, the case and the line of your
 code that raised, without a traceback.
 
-One module per lesson (sampling, e_step, m_step, em_iteration, bic); what they share is in
+One module per lesson (sampling, e_step, m_step, em_iteration, bic, covariance_structures); what they share is in
 `checking` (running, comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
 """
 from .bic import check_bic
+from .covariance_structures import check_covariances, check_n_parameters
 from .e_step import check_e_step, check_log_likelihood
 from .em_iteration import check_em_iteration
 from .m_step import check_m_step, check_m_step_1d
 from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
-           "check_em_iteration", "check_bic"]
+           "check_em_iteration", "check_bic", "check_n_parameters", "check_covariances"]
