@@ -11,10 +11,13 @@
     fit_restarts(X, k, n_init, rng)    the best of several starts
     init_random, init_kmeanspp         starting points
     kmeans(X, init_means)              Lloyd's algorithm, k-means as hard EM (emlib.kmeans)
+    score_samples(X, params)           log p(x_i | theta) per point: the fitted density (emlib.density)
     default_prior(X, k), log_prior     the conjugate prior of MAP-EM (emlib.prior)
     emlib.covariance                   the covariance structures: full, tied, diag, spherical
     emlib.selection                    parameter counts, BIC, AIC, choose_k
     emlib.bernoulli                    EM for a mixture of multivariate Bernoullis
+    emlib.density                      score_samples, class_log_densities, class_posterior: density, classifier
+    emlib.noise                        a Gaussian mixture with a uniform noise component (outliers)
     emlib.compare                      match components across fits (label switching)
     emlib.data                         the seed's data, sampling from any mixture
     emlib.exercises                    checks for the notebooks' write-it-yourself exercises
@@ -27,10 +30,12 @@ from .gmm import GMM
 from .init import init_kmeanspp, init_random
 from .kmeans import kmeans
 from .prior import Prior, default_prior, log_prior
-from . import bernoulli, covariance
+from .density import score_samples
+from . import bernoulli, covariance, density, noise
 
 __all__ = [
     "GMM", "e_step", "m_step", "log_likelihood", "log_densities", "lower_bound", "fit", "fit_restarts", "FitResult",
     "CollapseError", "init_random", "init_kmeanspp", "kmeans", "Prior", "default_prior", "log_prior",
+    "score_samples",
 ]
 __version__ = "0.1.0"

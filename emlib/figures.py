@@ -40,11 +40,14 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.path import Path as MplPath
 
-from . import _unchanged, data, plotting
+from . import _unchanged, course, data, plotting
 from .em import e_step, fit, m_step
 from .geometry import ellipse_mass
 from .gmm import GMM
@@ -85,6 +88,10 @@ ANIMATION_LARGE_NAME = ANIMATION_STEM + "_large.gif"
 ANIMATION_LARGE_DPI = 120
 #: How the index names the repository's own README.md (which shows the animation).
 REPO_README = "the repository's README"
+#: How the index names the instructor's guide, INSTRUCTORS.md (which shows the course map).
+INSTRUCTORS_GUIDE = "the instructor's guide, INSTRUCTORS.md"
+#: The documents (not notebooks) that a figure's .notebooks may name.
+DOCUMENTS = (REPO_README, INSTRUCTORS_GUIDE)
 #: Fitted values are rounded to this many decimals before they are drawn: 1e-6 is about 1e-4
 #: of a pixel here, and far above the ~1e-12 by which BLAS kernels make a fit differ.
 DECIMALS = 6
@@ -335,6 +342,79 @@ def density_1d(fig):
               "and its weighted components; rug: each point coloured by its responsibilities")
 
 
+#: The course map's layout, in data units: one row per lesson (by its number, top to bottom),
+#: one column per part of the course; a part starts below the last lesson of the part before.
+COURSE_COLUMN = 3.9            # distance between the columns of two parts
+COURSE_BOX = (3.0, 0.64)       # width, height of a lesson's box (rows are 1 apart)
+COURSE_LANE = 0.14             # distance between two arrows' vertical lanes
+
+
+def _course_box(ax, item, column, color):
+    """Draw one lesson's box on the course map; returns its centre."""
+    width, height = COURSE_BOX
+    x, y = column * COURSE_COLUMN, -int(item.number)
+    face = 0.25 * np.array(matplotlib.colors.to_rgb(color)) + 0.75       # the part's colour, light
+    ax.add_patch(FancyBboxPatch(xy=(x - width / 2, y - height / 2), width=width, height=height,
+                                boxstyle="round,pad=0,rounding_size=0.12", facecolor=face,
+                                edgecolor=color, linewidth=2.0, zorder=2))
+    ax.text(x, y, f"{item.number} · {item.title}", ha="center", va="center",
+            fontsize=plotting.LESSON_STYLE["legend.fontsize"], zorder=3)
+    return x, y
+
+
+def _course_arrow(ax, start, end, lane):
+    """The arrow "end builds on start" between two boxes' centres: straight down to the next
+    lesson of the same part; from another part, out of the start's right side, down a vertical
+    lane left of the end's column (lane 0 nearest it: one lane per lesson, so that two arrows
+    never share one) and into the end's left side; from further up the same part, the same on
+    the column's right.  A part's lessons all come after those of the parts to its left, so no
+    arrow crosses a box; where two arrows cross, a white edge shows which line goes on."""
+    width, height = COURSE_BOX
+    (x0, y0), (x1, y1) = start, end
+    if x0 == x1 and y0 - y1 == 1:
+        vertices, edge = [(x0, y0 - height / 2), (x1, y1 + height / 2)], None
+    else:
+        side = -1 if x1 > x0 else 1                  # enter on the left from another part
+        into = x1 + side * width / 2
+        lane_x = into + side * COURSE_LANE * (lane + 1)
+        vertices = [(x0 + width / 2, y0), (lane_x, y0), (lane_x, y1), (into, y1)]
+        edge = [patheffects.withStroke(linewidth=4.5, foreground="white")]
+    ax.add_patch(FancyArrowPatch(path=MplPath(vertices), arrowstyle="-|>", mutation_scale=14,
+                                 color="0.3", linewidth=1.3, shrinkA=0, shrinkB=0, zorder=1,
+                                 path_effects=edge))
+
+
+@_figure("course_map", figsize=(11.8, 5.6), notebooks=(INSTRUCTORS_GUIDE,),
+         shows="the course map: one box per lesson of emlib.course.LESSONS, a column per part of the "
+               "course, an arrow from each lesson to each lesson that builds on it")
+def course_map(fig):
+    ax = fig.add_subplot()
+    colors = dict(zip(course.PARTS, plotting.PALETTE))
+    column = {part: c for c, part in enumerate(course.PARTS)}
+    centres = {item.number: _course_box(ax, item, column[item.part], colors[item.part])
+               for item in course.LESSONS}
+    for item in course.LESSONS:
+        part = [other.number for other in course.LESSONS if other.part == item.part]
+        lane = len(part) - 1 - part.index(item.number)      # the last lesson's lane nearest
+        for earlier in item.builds_on:
+            _course_arrow(ax, centres[earlier], centres[item.number], lane)
+    for part in course.PARTS:                    # each part's name at the top of its column
+        ax.text(column[part] * COURSE_COLUMN, 1.0, part, ha="center", va="center",
+                fontsize=plotting.LESSON_STYLE["legend.fontsize"], fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": colors[part],
+                      "linewidth": 2.0})
+    rows = [-int(n) for n in centres]
+    ax.set_xlim(-COURSE_COLUMN / 2, (len(course.PARTS) - 0.45) * COURSE_COLUMN)
+    ax.set_ylim(min(rows) - 0.5, 1.5)
+    ax.set_axis_off()
+    arrow = Line2D(xdata=[], ydata=[], color="0.3", linewidth=1.3, marker=">", markersize=7,
+                   label="A → B: lesson B builds on lesson A")
+    ax.legend(handles=[arrow], loc="lower left", frameon=False,
+              fontsize=plotting.LESSON_STYLE["legend.fontsize"])
+    fig.suptitle(t="The course map: the lessons, numbered as their notebooks, and what each builds on",
+                 fontsize=plotting.LESSON_STYLE["axes.titlesize"])
+
+
 #: What em_animation.gif shows, for the index.
 ANIMATION_SHOWS = (f"EM converging on the seed data from the seed's start: one frame per iteration, "
                    f"t = 0 .. {ANIMATION_ITERATIONS}")
@@ -414,7 +494,7 @@ def readme_text():
         return ", ".join(f"[`{n}`]({n})" for n in names)
 
     def where(notebooks):
-        return ", ".join(n if n == REPO_README else f"`{n}`" for n in notebooks)
+        return ", ".join(n if n in DOCUMENTS else f"`{n}`" for n in notebooks)
 
     def command(name):
         return f"`python -m emlib.figures figures --only {name}`"

@@ -13,6 +13,7 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_criterion_bars(selection)              BIC (or any criterion) as bars over covariance type x k
     plot_density_1d(x, params)                  histogram, mixture density and its components
     plot_images(images, shape)                  vectors as small pictures (binary data, p_j)
+    plot_log_density(params, limits=...)        log p(x | theta) over the plane, a threshold's contour
     animate_fit(X, history, path)               an animated GIF of the fit
     view_limits(X, params_list)                 one fixed view for pictures of several fits
 
@@ -46,6 +47,7 @@ from ._checks import (
     as_float_array, check_data, check_finite, check_number, check_params, check_responsibilities,
 )
 from .compare import align
+from .density import score_samples
 from .em import e_step, log_densities, log_likelihood, lower_bound
 from .geometry import ellipse_geometry, ellipse_mass, params_path
 from .kmeans import assign
@@ -54,8 +56,9 @@ __all__ = [
     "PALETTE", "DATA_GREY", "FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
     "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
     "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_criterion_bars",
-    "plot_density_1d", "plot_images", "animate_fit", "view_limits", "EllipseArtists", "KMeansArtists",
-    "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "CriterionBarArtists",
+    "plot_density_1d", "plot_images", "plot_log_density", "animate_fit", "view_limits", "EllipseArtists",
+    "KMeansArtists", "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
+    "CriterionBarArtists",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette, in the order given to components 0, 1, 2, ...
@@ -481,6 +484,53 @@ def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, 
     ax.set_title(title if title is not None else
                  "The true mixture (dashed) and the mixture fitted by EM (solid)")
     return ax
+
+
+class LogDensityArtists(NamedTuple):
+    """What plot_log_density drew: the filled contours of log p(x | theta) (a QuadContourSet),
+    its colour bar, and the threshold's contour line (None without a threshold)."""
+
+    filled: object
+    colorbar: object
+    threshold: object = None
+
+
+def plot_log_density(params, ax=None, *, limits, threshold=None, span=12.0, n_grid=200, title=None):
+    """The mixture's log density over a window of the plane, and a threshold's contour.
+
+    log p(x | theta) = logsumexp_j [log pi_j + log N(x | mu_j, Sigma_j)]   (emlib.score_samples)
+
+    Filled contours, darker where the density is higher, every 2 nats from the largest value on
+    the grid (rounded up) down to `span` below it (lower values share the lightest colour); with a threshold, the
+    contour log p(x | theta) = threshold drawn as a thick black line: inside it the points a
+    detector keeps, outside it those it flags.
+
+    params: a GMM with d = 2; limits: ((x_min, x_max), (y_min, y_max)), e.g. view_limits(X);
+    threshold: None or a log density.  Returns LogDensityArtists(filled, colorbar, threshold).
+    """
+    params = _params_2d(params)
+    (x0, x1), (y0, y1) = limits
+    check_number(span, "span", minimum=0, strict=True)
+    n_grid = check_number(n_grid, "n_grid", minimum=2, integer=True)
+    if threshold is not None:
+        threshold = check_number(threshold, "threshold", minimum=-np.inf)
+    ax = _new_axes(ax)
+    xx, yy = np.meshgrid(np.linspace(x0, x1, n_grid), np.linspace(y0, y1, n_grid))
+    log_p = score_samples(np.column_stack([xx.ravel(), yy.ravel()]), params).reshape(xx.shape)
+    top = np.ceil(log_p.max())
+    filled = ax.contourf(xx, yy, log_p, levels=np.arange(top - span, top + 1, 2.0), cmap="Blues",
+                         extend="min", zorder=0)
+    colorbar = ax.figure.colorbar(filled, ax=ax, label=r"$\log p(x \mid \theta)$", shrink=0.85)
+    line = None
+    if threshold is not None:
+        line = ax.contour(xx, yy, log_p, levels=[threshold], colors="black", linewidths=2.0,
+                          linestyles="solid", zorder=1)
+    ax.set_xlim(left=x0, right=x1)
+    ax.set_ylim(bottom=y0, top=y1)
+    ax.set_aspect(aspect="equal", adjustable="box")            # the window as given, undistorted
+    _finish(ax, "$x_1$", "$x_2$", title, "The mixture's log density" + ("" if threshold is None else
+                                                                        f" and the contour log p = {threshold:.2f}"))
+    return LogDensityArtists(filled, colorbar, line)
 
 
 # ----------------------------------------------------------------------------------------

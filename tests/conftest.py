@@ -13,6 +13,12 @@ import os
 import shutil
 from pathlib import Path
 
+# One BLAS thread per process, set before numpy loads: the suite runs two workers on two cores and
+# every nbval kernel inherits this environment.  OpenBLAS's own threads on top of them fight for the
+# cores: one Bernoulli fit of lesson 10 took 0.29 s with one thread and 4.4 s with two (under load).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import pytest
 from helpers import guard_reads, load_tool
 

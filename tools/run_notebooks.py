@@ -30,11 +30,17 @@ those of DIR/<name> (`make student` saves the student edition there before rewri
 import argparse
 import base64
 import hashlib
+import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
+# The kernels inherit one BLAS thread each (two notebooks run at once on two cores; see
+# tests/conftest.py): the outputs do not depend on it, the time does.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient

@@ -14,6 +14,7 @@
     check_bernoulli_m_step(my_bernoulli_m_step)  10: weights, probabilities with a Beta(a, b) prior
     check_n_parameters(my_n_parameters)      11: free parameters of each covariance structure
     check_covariances(my_covariances)        11: the M-step's covariances of each structure (k, d, d)
+    check_class_posterior(my_class_posterior)  13: P(c | x_i) (n, C), one mixture per class
 
 Your functions take and return plain numpy arrays (weights (k,), means (k, d), covariances
 (k, d, d), X (n, d)), not emlib.GMM.  Each check runs your function on a few cases, from easy
@@ -29,11 +30,12 @@ raises any other exception gets a verdict naming the exception, the case and the
 code that raised, without a traceback.
 
 One module per lesson (sampling, e_step, m_step, em_iteration, bic, kmeans, bernoulli,
-covariance_structures); what they share is in
+covariance_structures, classify); what they share is in
 `checking` (running, comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
 """
 from .bernoulli import check_bernoulli_e_step, check_bernoulli_m_step
 from .bic import check_bic
+from .classify import check_class_posterior
 from .covariance_structures import check_covariances, check_n_parameters
 from .e_step import check_e_step, check_log_likelihood
 from .em_iteration import check_em_iteration
@@ -43,4 +45,5 @@ from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
            "check_em_iteration", "check_bic", "check_assign", "check_update_means", "check_inertia",
-           "check_bernoulli_e_step", "check_bernoulli_m_step", "check_n_parameters", "check_covariances"]
+           "check_bernoulli_e_step", "check_bernoulli_m_step", "check_n_parameters", "check_covariances",
+           "check_class_posterior"]

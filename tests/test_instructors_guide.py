@@ -1,0 +1,232 @@
+"""INSTRUCTORS.md and the course map (emlib.course) agree with the notebooks.
+
+- every lesson notebook, notebooks/NN_*.ipynb, has exactly one section in the guide's
+  "Lesson by lesson" and a row in emlib.course.LESSONS (a node of the course map), and every
+  section and row has its notebook;
+- the `emlib` functions a section lists are exactly those the notebook's code cells call
+  (`module.function(` on an emlib module, or a name imported from one), and the checks it names
+  exist in emlib.exercises and are exactly the ones the notebook calls;
+- a lesson builds only on earlier lessons, and the guide says so as the course data does;
+- a lesson still being written (emlib.course.PLANNED, the guide's "Lessons being written") has no
+  notebook yet: once it lands, these tests fail until its row and section are moved up.
+"""
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import emlib.exercises
+from emlib import course
+
+ROOT = Path(__file__).resolve().parents[1]
+GUIDE = ROOT / "INSTRUCTORS.md"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS_HEADING = "## Lesson by lesson"
+PLANNED_HEADING = "## Lessons being written"
+SECTION = re.compile(r"^### (\d\d) · ", re.MULTILINE)
+FIELD = re.compile(r"^\*\*(?P<name>[^*]+):\*\* *(?P<value>.*)$", re.MULTILINE)
+NAME = re.compile(r"`([\w.]+)`")
+
+
+# ----------------------------------------------------------------------------------------
+# Reading the guide
+# ----------------------------------------------------------------------------------------
+def block(text, heading):
+    """The text under `heading` (a level-2 heading), up to the next level-2 heading."""
+    start = text.find("\n" + heading + "\n")
+    assert start >= 0, f"INSTRUCTORS.md has no heading {heading!r}"
+    end = text.find("\n## ", start + len(heading) + 2)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def sections(text):
+    """[(number, section text)] of the ### NN · sections of a block, in order."""
+    starts = list(SECTION.finditer(text))
+    ends = [m.start() for m in starts[1:]] + [len(text)]
+    return [(m.group(1), text[m.start():end]) for m, end in zip(starts, ends)]
+
+
+def fields(section):
+    """The **Name:** value lines of a section, as {name: value}."""
+    found = {}
+    for m in FIELD.finditer(section):
+        assert m["name"] not in found, f"two **{m['name']}:** lines in one section"
+        found[m["name"]] = m["value"]
+    return found
+
+
+def names(value):
+    """The `backticked` names of a field, as a set ("none" gives the empty set)."""
+    return set(NAME.findall(value))
+
+
+def guide_sections(heading=LESSONS_HEADING):
+    """[(number, section text)] of the guide's block under `heading`."""
+    return sections(block(GUIDE.read_text(encoding="utf-8"), heading))
+
+
+# ----------------------------------------------------------------------------------------
+# Reading a notebook's code
+# ----------------------------------------------------------------------------------------
+def code_cells(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def _dotted(node):
+    """"a.b.c" for the expression a.b.c, None for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def emlib_calls(sources):
+    """The fully qualified emlib names the code calls, such as emlib.fit, emlib.data.seed_data,
+    emlib.kmeans.assign (through `from emlib.kmeans import assign`)."""
+    trees = [ast.parse("\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!"))))
+             for src in sources]
+    bound = {}                                    # local name -> fully qualified emlib name
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == "emlib":
+                        bound[alias.asname or alias.name.split(".")[0]] = alias.asname and alias.name or "emlib"
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "emlib":
+                for alias in node.names:
+                    bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    calls = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and (name := _dotted(node.func)):
+                head, _, rest = name.partition(".")
+                if head in bound:
+                    calls.add(bound[head] + ("." + rest if rest else ""))
+    return calls
+
+
+def notebook_of(number):
+    matches = [p for p in NOTEBOOKS if p.name.startswith(number + "_")]
+    assert len(matches) == 1, f"{len(matches)} notebooks numbered {number}"
+    return matches[0]
+
+
+def uses(number):
+    """(emlib functions but the checks, checks) that lesson `number`'s code cells call."""
+    calls = emlib_calls(code_cells(notebook_of(number)))
+    checks = {c for c in calls if c.startswith("emlib.exercises.")}
+    return calls - checks, {c.rsplit(".", 1)[1] for c in checks}
+
+
+# ----------------------------------------------------------------------------------------
+# One notebook, one section, one node
+# ----------------------------------------------------------------------------------------
+def numbers_on_disk():
+    return [p.name[:2] for p in NOTEBOOKS]
+
+
+def test_every_notebook_has_exactly_one_section_and_every_section_a_notebook():
+    in_guide = [number for number, _ in guide_sections()]
+    duplicated = sorted({n for n in in_guide if in_guide.count(n) > 1})
+    assert not duplicated, f"INSTRUCTORS.md has more than one section for lesson(s) {duplicated}"
+    assert sorted(in_guide) == in_guide, f"the sections of {LESSONS_HEADING!r} are out of order: {in_guide}"
+    missing = sorted(set(numbers_on_disk()) - set(in_guide))
+    orphans = sorted(set(in_guide) - set(numbers_on_disk()))
+    assert not missing, (f"notebook(s) {missing} have no section under {LESSONS_HEADING!r} in INSTRUCTORS.md "
+                         f"(a lesson that landed: move its section up from {PLANNED_HEADING!r})")
+    assert not orphans, f"INSTRUCTORS.md has sections for lesson(s) {orphans}, which have no notebook"
+
+
+def test_every_notebook_is_a_node_of_the_course_map_and_every_node_a_notebook():
+    stems = [item.stem for item in course.LESSONS]
+    on_disk = [p.stem for p in NOTEBOOKS]
+    assert stems == on_disk, ("emlib.course.LESSONS must list the notebooks of notebooks/, in order: "
+                              f"missing {sorted(set(on_disk) - set(stems))}, without a notebook "
+                              f"{sorted(set(stems) - set(on_disk))} (a lesson that landed: move its row "
+                              "from PLANNED to LESSONS, then `make figures`)")
+
+
+def test_each_section_names_its_notebook():
+    for number, section in guide_sections():
+        assert f"`notebooks/{course.lesson(number).stem}.ipynb`" in fields(section).get("Notebook", ""), \
+            f"lesson {number}: its **Notebook:** line does not name notebooks/{course.lesson(number).stem}.ipynb"
+
+
+def test_planned_lessons_have_no_notebook_yet_and_agree_with_the_course_data():
+    planned = [number for number, _ in guide_sections(PLANNED_HEADING)]
+    assert planned == [item.number for item in course.PLANNED], \
+        f"the guide's {PLANNED_HEADING!r} ({planned}) and emlib.course.PLANNED disagree"
+    landed = sorted(set(planned) & set(numbers_on_disk()))
+    assert not landed, (f"lesson(s) {landed} landed: move each row from emlib.course.PLANNED to LESSONS and its "
+                        f"section in INSTRUCTORS.md from {PLANNED_HEADING!r} to {LESSONS_HEADING!r}")
+
+
+# ----------------------------------------------------------------------------------------
+# What each section says
+# ----------------------------------------------------------------------------------------
+SECTIONS = guide_sections() if GUIDE.exists() else []
+
+
+@pytest.mark.parametrize("number, section", SECTIONS, ids=[n for n, _ in SECTIONS])
+def test_the_emlib_functions_listed_are_those_the_notebook_calls(number, section):
+    listed = names(fields(section).get("emlib", ""))
+    called, _ = uses(number)
+    assert listed == called, (f"lesson {number}: the guide lists emlib functions the notebook does not call: "
+                              f"{sorted(listed - called)}; and misses ones it calls: {sorted(called - listed)}")
+
+
+@pytest.mark.parametrize("number, section", SECTIONS, ids=[n for n, _ in SECTIONS])
+def test_the_checks_named_exist_and_are_those_the_notebook_calls(number, section):
+    named = names(fields(section).get("Checks", ""))
+    unknown = sorted(c for c in named if not callable(getattr(emlib.exercises, c, None)))
+    assert not unknown, f"lesson {number}: emlib.exercises has no {unknown}"
+    _, called = uses(number)
+    assert named == called, (f"lesson {number}: the guide names checks the notebook does not call: "
+                             f"{sorted(named - called)}; and misses ones it calls: {sorted(called - named)}")
+
+
+def test_a_lesson_builds_only_on_earlier_lessons():
+    for rows in (course.LESSONS, course.PLANNED):
+        numbers = [item.number for item in rows]
+        assert numbers == sorted(numbers), f"lessons out of order: {numbers}"
+    order = [item.number for item in (*course.LESSONS, *course.PLANNED)]
+    assert len(set(order)) == len(order), f"a lesson number appears twice: {order}"
+    for item in course.LESSONS:
+        wrong = [n for n in item.builds_on if n >= item.number or n not in order]
+        assert not wrong, f"lesson {item.number} builds on {wrong}: a lesson builds only on earlier lessons"
+        assert item.part in course.PARTS, f"lesson {item.number}: no part {item.part!r}"
+    known = {item.number for item in course.LESSONS}
+    for item in course.PLANNED:
+        wrong = [n for n in item.builds_on if n >= item.number or n not in order]
+        assert not wrong, f"planned lesson {item.number} builds on {wrong}: a lesson builds only on earlier lessons"
+    # a lesson of the course builds only on lessons of the course (the map draws only those)
+    for item in course.LESSONS:
+        assert set(item.builds_on) <= known, f"lesson {item.number} builds on a lesson not in the course"
+
+
+@pytest.mark.parametrize("heading", [LESSONS_HEADING, PLANNED_HEADING])
+def test_the_guide_says_what_each_lesson_builds_on_as_the_course_data_does(heading):
+    data = {item.number: item for item in (*course.LESSONS, *course.PLANNED)}
+    for number, section in guide_sections(heading):
+        said = fields(section).get("Builds on", "")
+        listed = re.findall(r"\b\d\d\b", said)
+        assert tuple(listed) == data[number].builds_on, \
+            f"lesson {number}: the guide says it builds on {listed}, emlib.course on {list(data[number].builds_on)}"
+
+
+# ----------------------------------------------------------------------------------------
+# The parser itself
+# ----------------------------------------------------------------------------------------
+def test_emlib_calls_resolves_every_way_of_importing():
+    code = ["import emlib\nfrom emlib import data, exercises as ex\nfrom emlib.kmeans import assign\n"
+            "import emlib.seed as seed_module\nimport numpy as np",
+            "%matplotlib inline\nX, _ = data.seed_data()\nemlib.fit(X, 3)\nemlib.seed.em_seed(X)\n"
+            "assign(X, X)\nex.check_bic(f)\nseed_module.run_seed()\nnp.log(2)\nresult.params.means.sum()"]
+    assert emlib_calls(code) == {"emlib.data.seed_data", "emlib.fit", "emlib.seed.em_seed",
+                                 "emlib.kmeans.assign", "emlib.exercises.check_bic", "emlib.seed.run_seed"}
