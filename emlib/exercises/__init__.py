@@ -6,6 +6,7 @@
     check_m_step_1d(my_m_step_1d)            03: weights, means, variances of 1-D data
     check_m_step(my_m_step)                  03: weights, means, covariances from gamma
     check_em_iteration(my_em_iteration)      04: one E-step and one M-step
+    check_em_loop(my_em_loop)                04: the whole loop, with the per-point stopping rule
     check_bic(my_bic)                        07: -2 log p(X | theta) + p log n
 
 Your functions take and return plain numpy arrays (weights (k,), means (k, d), covariances
@@ -26,9 +27,9 @@ One module per lesson (sampling, e_step, m_step, em_iteration, bic); what they s
 """
 from .bic import check_bic
 from .e_step import check_e_step, check_log_likelihood
-from .em_iteration import check_em_iteration
+from .em_iteration import check_em_iteration, check_em_loop
 from .m_step import check_m_step, check_m_step_1d
 from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
-           "check_em_iteration", "check_bic"]
+           "check_em_iteration", "check_em_loop", "check_bic"]
