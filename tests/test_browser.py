@@ -459,9 +459,6 @@ KNOWN_FAILURES = {
         "notes": NO_NOTES_YET,
         "figure": "h4 v1: the responsibilities (922 x 430 px) under their code, at 74%"},
     "instructor/03_m_step": {"notes": NO_NOTES_YET},
-    "instructor/04_convergence": {
-        "notes": NO_NOTES_YET,
-        "figure": "h5 v0: the six-panel snapshot grid (1031 x 759 px), at 58%"},
     "instructor/05_pitfalls": {
         "notes": NO_NOTES_YET,
         "figure": "h2 v2: the worst start (922 x 430 px) under its code, at 53%"},
@@ -478,7 +475,6 @@ KNOWN_FAILURES = {
         "figure": "h4 v3: the timings (570 x 456 px) under their code, at 70%"},
     "student/00_the_seed_script": {"figure": "as instructor/00_the_seed_script"},
     "student/02_e_step": {"figure": "as instructor/02_e_step"},
-    "student/04_convergence": {"figure": "as instructor/04_convergence"},
     "student/05_pitfalls": {
         "overflow": "h0 v0: the title cell with the student-edition note, 11 px below the bottom",
         "figure": "as instructor/05_pitfalls"},

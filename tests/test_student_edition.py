@@ -25,7 +25,7 @@ CHECKS = {
     "01_data_generation.ipynb": ["check_sample"],
     "02_e_step.ipynb": ["check_e_step", "check_log_likelihood"],
     "03_m_step.ipynb": ["check_m_step_1d", "check_m_step"],
-    "04_convergence.ipynb": ["check_em_iteration"],
+    "04_convergence.ipynb": ["check_em_iteration", "check_em_loop"],
     "07_choosing_k.ipynb": ["check_bic"],
 }
 
@@ -168,6 +168,7 @@ ANSWERED_BY = {
     "check_m_step_1d": ["m_step"],
     "check_m_step": ["m_step"],
     "check_em_iteration": ["m_step", "e_step"],
+    "check_em_loop": ["fit"],
     "check_bic": ["bic"],
 }
 
