@@ -17,11 +17,11 @@ EM then climbs the log-likelihood plus the log-prior (MAP-EM).
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betaln, logsumexp
+from scipy.special import betaln, entr, logsumexp
 
 from ._checks import as_float_array, check_data, check_data_matches, check_enough_points, check_finite, \
     check_number, check_responsibilities, check_weights
-from .em import CollapseError
+from .em import CollapseError, em_loop
 from .gmm import _frozen
 from .init import as_generator
 
@@ -86,6 +86,36 @@ def e_step(X, params):
     """
     X, params = _checked(X, params)
     return _e_step(X, params)
+
+
+def log_densities(X, params):
+    """Log-probability of each binary vector under each component alone.
+
+    log p(x_i | p_j) = sum_d [x_id log p_jd + (1 - x_id) log(1 - p_jd)]
+
+    X: (n, d) binary data; params: BernoulliMixture.  Returns (n, k).  A sum of logs: it stays
+    finite where the product of the d probabilities would underflow to 0.
+    """
+    X, params = _checked(X, params)
+    return _log_densities(X, params)
+
+
+def lower_bound(X, params, resp):
+    """The lower bound on the log-likelihood that EM climbs (the ELBO), for any q.
+
+    B(q, theta) = sum_i sum_j q[i, j] [log pi_j + log p(x_i | p_j) - log q[i, j]]
+               = log p(X | theta) - sum_i KL(q_i || p(z_i | x_i, theta))   <= log p(X | theta),
+
+    with equality exactly when q = gamma, the responsibilities under theta (0 log 0 counts as 0).
+
+    X: (n, d) binary data; params: BernoulliMixture; resp: q, (n, k), rows summing to 1.
+    Returns a float.
+    """
+    X, params = _checked(X, params)
+    resp = check_responsibilities(resp, X.shape[0])
+    if resp.shape[1] != params.k:
+        raise ValueError(f"resp has {resp.shape[1]} columns but params has k={params.k} components")
+    return float(np.sum(resp * _log_joint(X, params)) + entr(resp).sum())
 
 
 def log_likelihood(X, params):
@@ -197,24 +227,10 @@ def fit(X, init, *, max_iter=100, tol=1e-6, prior=None, rng=None):
         raise TypeError(f"init must be an emlib.bernoulli.BernoulliMixture (the starting parameters) or an "
                         f"integer (the number of components), not {type(init).__name__} ({init!r})")
 
-    n = X.shape[0]
-    resp, loglik = _e_step(X, params)
-    log_likelihoods, objectives = [loglik], [loglik + _log_prior(params, prior)]
-    converged = False
-    for iteration in range(1, max_iter + 1):
-        try:
-            params = _m_step(X, resp, prior)
-        except CollapseError as err:
-            raise CollapseError(f"iteration {iteration}: {err}", err.component, iteration) from None
-        resp, loglik = _e_step(X, params)
-        log_likelihoods.append(loglik)
-        objectives.append(loglik + _log_prior(params, prior))
-        if abs(objectives[-1] - objectives[-2]) < tol * n:
-            converged = True
-            break
-    return FitResult(params=params, log_likelihoods=np.array(log_likelihoods),
-                     objectives=np.array(objectives), n_iter=iteration, converged=converged,
-                     responsibilities=resp)
+    run = em_loop(params, e_step=lambda params, _: _e_step(X, params), m_step=lambda resp: _m_step(X, resp, prior),
+                  log_prior=lambda params: _log_prior(params, prior), n=X.shape[0], max_iter=max_iter, tol=tol)
+    return FitResult(params=run.params, log_likelihoods=run.log_likelihoods, objectives=run.objectives,
+                     n_iter=run.n_iter, converged=run.converged, responsibilities=run.responsibilities)
 
 
 def init_random(X, k, rng):
@@ -236,10 +252,19 @@ def init_random(X, k, rng):
 # ----------------------------------------------------------------------------------------
 # Internals: inputs already checked
 # ----------------------------------------------------------------------------------------
-def _e_step(X, params):
+def _log_densities(X, params):
     log_p, log_q = np.log(params.probabilities), np.log1p(-params.probabilities)
     # sum_d x_id log p_jd + (1 - x_id) log(1 - p_jd) = x_i . (log p_j - log(1 - p_j)) + sum_d log(1 - p_jd)
-    log_joint = X @ (log_p - log_q).T + (log_q.sum(axis=1) + np.log(params.weights))
+    return X @ (log_p - log_q).T + log_q.sum(axis=1)
+
+
+def _log_joint(X, params):
+    """a[i, j] = log pi_j + log p(x_i | p_j), (n, k)."""
+    return _log_densities(X, params) + np.log(params.weights)
+
+
+def _e_step(X, params):
+    log_joint = _log_joint(X, params)
     log_norm = logsumexp(log_joint, axis=1)
     return np.exp(log_joint - log_norm[:, None]), float(log_norm.sum())
 

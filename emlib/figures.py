@@ -215,7 +215,7 @@ def seed_fit_vs_truth(fig):
 
 
 @_figure("e_step_responsibilities", figsize=(11.8, 5.4), notebooks=("02_e_step",),
-         calls=("emlib.fit(X, theta0)", "plot_responsibilities(", "plot_ellipses(params"),
+         calls=("theta0", "plot_responsibilities(", "plot_ellipses(params"),
          shows="soft assignments as colour mixes, at the seed's start θ₀ and after EM converged")
 def e_step_responsibilities(fig):
     X, _, _, theta0 = _seed()

@@ -4,12 +4,14 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_data(X, labels)                        the points, grey or coloured by a label
     plot_responsibilities(X, resp)              soft assignment as a colour mix
     plot_ellipses(params)                       1- and 2-sigma ellipses and the means
+    plot_kmeans(X, centres)                     k-means: the clusters, the centres and their cells
     plot_true_vs_fitted(X, true, fitted)        true mixture dashed, fitted mixture solid
     plot_log_likelihood(log_likelihoods)        log p(X | theta_t) over the iterations t
     plot_snapshots(X, history, iterations)      a grid of panels, one per iteration
     plot_lower_bound(X, params_old, params_new) the bound B(q, theta) under log p(X | theta)
     plot_criteria(selection)                    BIC and AIC against k, the chosen k marked
     plot_density_1d(x, params)                  histogram, mixture density and its components
+    plot_images(images, shape)                  vectors as small pictures (binary data, p_j)
     animate_fit(X, history, path)               an animated GIF of the fit
     view_limits(X, params_list)                 one fixed view for pictures of several fits
 
@@ -45,13 +47,14 @@ from ._checks import (
 from .compare import align
 from .em import e_step, log_densities, log_likelihood, lower_bound
 from .geometry import ellipse_geometry, ellipse_mass, params_path
+from .kmeans import assign
 
 __all__ = [
-    "PALETTE", "DATA_GREY", "FIGSIZE", "SLIDE_FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
-    "ellipse_mass", "plot_data", "plot_ellipses", "plot_responsibilities", "plot_true_vs_fitted",
-    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_density_1d",
-    "animate_fit", "view_limits", "EllipseArtists", "LogLikelihoodArtists", "LowerBoundArtists",
-    "Density1DArtists",
+    "PALETTE", "DATA_GREY", "FIGSIZE", "SLIDE_FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors",
+    "ellipse_geometry", "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities",
+    "plot_true_vs_fitted", "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria",
+    "plot_density_1d", "plot_images", "animate_fit", "view_limits", "EllipseArtists", "KMeansArtists",
+    "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette, in the order given to components 0, 1, 2, ...
@@ -96,6 +99,15 @@ class EllipseArtists(NamedTuple):
 
     ellipses: list
     means: object
+
+
+class KMeansArtists(NamedTuple):
+    """What plot_kmeans drew: the cells (an AxesImage, or None without them), the points and the
+    centres (PathCollections)."""
+
+    cells: object
+    points: object
+    centres: object
 
 
 class LogLikelihoodArtists(NamedTuple):
@@ -378,6 +390,51 @@ def plot_ellipses(params, ax=None, n_std=(1, 2), colors=None, linestyle="-", lab
     _finish_2d(ax, title, f"Mixture components: {_sigma_text(n_stds)} ellipses\n"
                           f"(holding {masses} of each component's mass) and means")
     return EllipseArtists(ellipses, means)
+
+
+def plot_kmeans(X, centres, labels=None, ax=None, *, cells=True, colors=None, s=18, pixels=300,
+                title=None):
+    """k-means' picture: the points coloured by cluster, the centres, and each centre's cell.
+
+    cell_j = {x : ||x - c_j||^2 <= ||x - c_l||^2 for every l}    (where assign gives label j)
+
+    The cells (the Voronoi regions of the centres) are shaded lightly in the cluster colours,
+    over the data's extent and the centres' plus a margin, on a grid of pixels x pixels: their
+    borders are the straight lines halfway between two centres, which is all k-means can draw.
+
+    X: (n, 2); centres: (k, 2); labels: (n,) cluster numbers 0 .. k-1 (default assign(X,
+    centres), each point's nearest centre; pass others to show an assignment that is not).
+    Returns KMeansArtists(cells, points, centres); cells is None with cells=False.
+    """
+    X = _points_2d(X)
+    centres = as_float_array(centres, "centres")
+    if centres.ndim != 2 or centres.shape[1] != 2 or len(centres) == 0:
+        raise ValueError(f"centres must have shape (k, 2) with k >= 1, but has shape {centres.shape}")
+    check_finite(centres, "centres")
+    check_number(pixels, "pixels", minimum=2, integer=True)
+    k = len(centres)
+    labels = assign(X, centres) if labels is None else np.asarray(labels)
+    ax = _new_axes(ax)
+    rgb = _rgb(colors, k)
+    image = None
+    if cells:
+        both = np.vstack([X, centres])
+        lo, hi = both.min(axis=0), both.max(axis=0)
+        lo, hi = lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)
+        edges = [np.linspace(lo[a], hi[a], pixels + 1) for a in range(2)]
+        middles = [0.5 * (e[1:] + e[:-1]) for e in edges]
+        grid = np.stack(np.meshgrid(*middles), axis=-1).reshape(-1, 2)       # row-major: y, then x
+        nearest = assign(grid, centres).reshape(pixels, pixels)
+        image = ax.imshow(0.78 + 0.22 * rgb[nearest], extent=(lo[0], hi[0], lo[1], hi[1]), origin="lower",
+                          interpolation="nearest", zorder=0)
+        ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
+    points = plot_data(X, labels, ax=ax, colors=[tuple(c) for c in rgb], s=s, title="")
+    marks = ax.scatter(x=centres[:, 0], y=centres[:, 1], s=160, c=rgb, marker="X", edgecolors="black",
+                       linewidths=1.2, zorder=4)
+    _finish_2d(ax, title, f"k-means: {k} clusters, their centres (X)\nand each centre's cell")
+    if cells:
+        ax.set_aspect(aspect="equal", adjustable="box")   # the cells fill the axes exactly
+    return KMeansArtists(image, points, marks)
 
 
 def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, match=True,
@@ -681,6 +738,67 @@ def plot_density_1d(x, params, ax=None, resp=None, bins=30, *, colors=None, titl
             "The data (histogram), the mixture density and its weighted components"
             + ("\nrug: each point coloured by its responsibilities" if resp is not None else ""))
     return Density1DArtists(hist, mixture, components, rug)
+
+
+# ----------------------------------------------------------------------------------------
+# Images: binary data and the components of a Bernoulli mixture
+# ----------------------------------------------------------------------------------------
+def plot_images(images, shape, titles=None, *, ncols=5, cmap="gray_r", vmin=0.0, vmax=1.0,
+                colorbar_label=None, title=None, panel_size=1.8):
+    """Vectors drawn as small pictures in a grid: binary images, or each component's p_j.
+
+    Row i of images, (m, h * w), is drawn as an h x w picture, filled row by row (as
+    sklearn.datasets.load_digits stores its 8 x 8 images: pixel d at row d // w, column d % w),
+    a value v in the shade of cmap at (v - vmin) / (vmax - vmin).  The default, "gray_r" on
+    [0, 1], draws 0 white and 1 black, like ink: a greyscale, which no colour blindness changes.
+    For a mixture of Bernoullis, images = params.probabilities shows p_jd = P(pixel d on | j).
+
+    shape: (h, w).  titles: m strings, one per picture (a newline makes two lines), or None.
+    ncols: pictures per row.  colorbar_label: draw one colour bar for all pictures, with this
+    label (e.g. "P(pixel on)"); None: no colour bar.  title: the figure's title (default: how
+    many pictures of how many pixels).  panel_size: inches per picture (the defaults give 5
+    columns in 11 inches, the width of a slide).
+    Returns the array of the m Axes, picture i in axes[i].images[0] (spare grid cells removed).
+    """
+    images = as_float_array(images, "images")
+    if images.ndim != 2 or images.shape[0] == 0:
+        raise ValueError(f"images must have shape (m, h * w), one picture per row, but has shape {images.shape}")
+    check_finite(images, "images")
+    try:
+        h, w = (int(v) for v in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"shape must be a pair (h, w) of integers, not {shape!r}") from None
+    if h < 1 or w < 1 or h * w != images.shape[1]:
+        raise ValueError(f"shape={tuple(shape)} has {h * w} pixels but each row of images has "
+                         f"{images.shape[1]}: h * w must equal images.shape[1]")
+    m = images.shape[0]
+    if titles is not None:
+        titles = [str(t) for t in titles]
+        if len(titles) != m:
+            raise ValueError(f"titles has {len(titles)} entries but there are {m} images")
+    check_number(ncols, "ncols", minimum=1, integer=True)
+    check_number(panel_size, "panel_size", minimum=0, strict=True)
+    ncols = min(int(ncols), m)
+    nrows = math.ceil(m / ncols)
+    title_lines = max((t.count("\n") + 1 for t in titles), default=0) if titles else 0
+    panel_w = panel_size * w / max(h, w)
+    panel_h = panel_size * h / max(h, w) + 0.28 * title_lines + 0.1
+    fig, grid = plt.subplots(nrows=nrows, ncols=ncols, squeeze=False, layout="constrained",
+                             figsize=(round(ncols * panel_w + (1.1 if colorbar_label else 0.2), 2),
+                                      round(nrows * panel_h + 0.6, 2)))
+    for spare in grid.ravel()[m:]:
+        spare.remove()
+    axes = grid.ravel()[:m]
+    for i, ax in enumerate(axes):
+        picture = ax.imshow(images[i].reshape(h, w), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles:
+            ax.set_title(titles[i], fontsize="medium")
+    if colorbar_label:
+        fig.colorbar(picture, ax=list(axes), label=colorbar_label, shrink=0.9)
+    fig.suptitle(title if title is not None else f"{m} images of {h} x {w} pixels")
+    return axes
 
 
 # ----------------------------------------------------------------------------------------
