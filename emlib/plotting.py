@@ -53,8 +53,8 @@ from .geometry import ellipse_geometry, ellipse_mass, params_path
 from .kmeans import assign
 
 __all__ = [
-    "PALETTE", "DATA_GREY", "FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
-    "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
+    "PALETTE", "DATA_GREY", "FIGSIZE", "SLIDE_FIGSIZE", "LESSON_STYLE", "component_colors",
+    "responsibility_colors", "ellipse_geometry", "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
     "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_criterion_bars",
     "plot_density_1d", "plot_images", "plot_log_density", "animate_fit", "view_limits", "EllipseArtists",
     "KMeansArtists", "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
@@ -76,6 +76,9 @@ PALETTE = (
 DATA_GREY = "#999999"
 #: Size of a single 2-D picture, in inches.
 FIGSIZE = (6.4, 5.4)
+#: The largest figure that fits under a heading on a 1280 x 720 slide, in inches at 100 dpi
+#: (1180 x 560 pixels): composite figures (the snapshot grid) are drawn to fit it.
+SLIDE_FIGSIZE = (11.8, 5.6)
 #: Type sizes that read on a projected slide as well as on a laptop: the lessons start with
 #: plt.style.use(plotting.LESSON_STYLE), and emlib.figures draws every figure under it.  At 100 dpi
 #: 14 pt is about 19 px; a slide shows a figure at 80% of its size or more (tests/test_browser.py),
@@ -112,12 +115,13 @@ class KMeansArtists(NamedTuple):
 
 
 class LogLikelihoodArtists(NamedTuple):
-    """What plot_log_likelihood drew: the curve (Line2D) and, with mark=t, the vertical line and
-    the highlighted point (None without mark)."""
+    """What plot_log_likelihood drew: the curve (Line2D); with mark=t, the vertical line and
+    the highlighted point (None without mark); with tols, their horizontal lines (levels)."""
 
     line: object
     mark_line: object = None
     mark_point: object = None
+    levels: list = []
 
 
 class LowerBoundArtists(NamedTuple):
@@ -552,33 +556,78 @@ def plot_log_density(params, ax=None, *, limits, threshold=None, span=12.0, n_gr
 # Curves
 # ----------------------------------------------------------------------------------------
 def plot_log_likelihood(log_likelihoods, ax=None, mark=None, per_point_n=None, *, start=0,
-                        title=None):
+                        kind="value", tols=(), floor=None, title=None):
     """The log-likelihood after each EM iteration, t = 0 (the initial parameters) .. T.
 
     L_t = log p(X | theta_t) = sum_i log sum_j pi_j N(x_i | mu_j, Sigma_j)   (never decreases)
 
+    kind="value"   L_t against t.
+    kind="gap"     L_T - L_t on a log axis, t = start .. T - 1: how far each iteration is from
+                   where the run ended (for a run that has converged, L_T stands in for the
+                   limit L*).  Linear convergence, L* - L_t ~ c r^t, is a straight line of slope
+                   log r: the gap shrinks by the same factor r every iteration.
+    kind="change"  |L_t - L_{t-1}| on a log axis, t = max(start, 1) .. T: what a stopping rule
+                   compares with its tolerance.  tols: tolerances drawn as horizontal lines, each
+                   labelled with the first t whose change falls below it (where fit(tol=...)
+                   stops, with per_point_n = n).
+    On a log axis, a gap or change at or below `floor` is left out (a log axis cannot show 0,
+    and below a few units in the last digit of L it is rounding): floor defaults to
+    1e-10 max_t |L_t|.
+
     log_likelihoods: (T + 1,), e.g. FitResult.log_likelihoods.  mark: an iteration t to
-    highlight (a vertical line and a point).  per_point_n: the number of points n, to plot the
-    average L_t / n instead (comparable across data sets of different sizes).  start: the first
-    t drawn (from a poor start, L_0 can be so low that it flattens the rest of the curve).
-    Returns LogLikelihoodArtists(line, mark_line, mark_point); the line's x-data are
-    t = start .. T and its y-data the values plotted.
+    highlight (a vertical line and a point; kind="value" only).  per_point_n: the number of
+    points n, to plot the average L_t / n instead (comparable across data sets of different
+    sizes; fit's tol is on this scale).  start: the first t drawn (from a poor start, L_0 can be
+    so low that it flattens the rest of the curve).
+    Returns LogLikelihoodArtists(line, mark_line, mark_point, levels); the line's x-data are the
+    iterations t drawn and its y-data the values plotted; levels: the tolerance lines.
     """
     values = as_float_array(log_likelihoods, "log_likelihoods")
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"log_likelihoods must have shape (T + 1,), but has shape {values.shape}")
     check_finite(values, "log_likelihoods")
-    ylabel = r"log-likelihood $\log p(X \mid \theta_t)$"
+    if kind not in ("value", "gap", "change"):
+        raise ValueError(f'kind must be "value", "gap" or "change", got {kind!r}')
+    if kind != "value" and mark is not None:
+        raise ValueError(f'mark is drawn on the curve of values: use kind="value", not {kind!r}')
+    tols = np.atleast_1d(as_float_array(tols, "tols")).ravel()
+    if tols.size and (kind != "change" or np.any(~np.isfinite(tols)) or np.any(tols <= 0)):
+        raise ValueError('tols are positive tolerances drawn on the curve of changes (kind="change"), '
+                         f"got tols={tols.tolist()} with kind={kind!r}")
+    def scaled(term):                               # "l_T - l_t", or "(l_T - l_t) / n" per point
+        if per_point_n is None:
+            return term
+        return f"{term} / n" if term.startswith("|") else f"({term}) / n"
     if per_point_n is not None:
         check_number(per_point_n, "per_point_n", minimum=1, integer=True)
         values = values / per_point_n
-        ylabel = r"average log-likelihood $\frac{1}{n}\log p(X \mid \theta_t)$"
-    ax = _new_axes(ax, figsize=(6.4, 4.2))
     T = values.size - 1
     start = _iteration(start, values, "start")
     t = np.arange(start, T + 1)
-    line = _line(ax, t, values[start:], color=PALETTE[0], linewidth=1.8, marker="o", markersize=4.5,
+    if kind == "value":
+        shown = values[start:]
+        ylabel = (r"log-likelihood $\log p(X \mid \theta_t)$" if per_point_n is None else
+                  r"average log-likelihood $\frac{1}{n}\log p(X \mid \theta_t)$")
+    else:
+        if floor is None:
+            floor = 1e-10 * np.abs(values).max()
+        floor = check_number(floor, "floor", minimum=0)
+        if kind == "gap":
+            t, shown = t[t < T], values[T] - values[t[t < T]]
+            ylabel = "gap to the end $" + scaled(r"\ell_T - \ell_t") + "$ (log scale)"
+        else:
+            t = t[t >= 1]
+            shown = np.abs(values[t] - values[t - 1])
+            ylabel = "change $" + scaled(r"|\ell_t - \ell_{t-1}|") + "$ (log scale)"
+        keep = shown > floor
+        t, shown = t[keep], shown[keep]
+        if not t.size:
+            raise ValueError(f"every {kind} is at or below floor={floor:.3g}: nothing to draw on a log axis")
+    ax = _new_axes(ax, figsize=(6.4, 4.2))
+    line = _line(ax, t, shown, color=PALETTE[0], linewidth=1.8, marker="o", markersize=4.5,
                  label=ylabel)
+    if kind != "value":
+        ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))          # whole iterations only
     ax.grid(visible=True, alpha=0.3)
     mark_line = mark_point = None
@@ -591,18 +640,31 @@ def plot_log_likelihood(log_likelihoods, ax=None, mark=None, per_point_n=None, *
                                 zorder=4, label=f"t = {m}")
         # the label where there is room: above a point in the lower half of the curve (not
         # over the x tick labels), to the left of a point in the right half (not past the edge)
-        shown = values[start:]
         low = values[m] - shown.min() < (shown.max() - shown.min()) / 2
         late = m - start > (T - start) / 2
         ax.annotate(text=f"t = {m}: {values[m]:.2f}", xy=(m, values[m]),
                     xytext=(-10 if late else 10, 10 if low else -10), textcoords="offset points",
                     ha="right" if late else "left", va="bottom" if low else "top",
                     color=PALETTE[5], fontsize="medium")
-    _finish(ax, "iteration $t$", ylabel, title,
-            "Log-likelihood after each EM iteration\n"
-            + ("(t = 0: the initial parameters)" if start == 0
-               else f"(from t = {start} to T = {T})"))
-    return LogLikelihoodArtists(line, mark_line, mark_point)
+    levels = []
+    changes = np.abs(np.diff(values))
+    for tol, color in zip(sorted(tols, reverse=True), PALETTE[1:]):
+        below = np.flatnonzero(changes < tol)
+        where = f"t = {below[0] + 1}" if below.size else f"not by t = {T}"
+        name = np.format_float_scientific(tol, trim="-", exp_digits=1)
+        level = ax.axhline(y=tol, color=color, linestyle="--", linewidth=1.5, zorder=1,
+                           label=f"tol {name}: stops at {where}")
+        # named at the right edge, outside the curve: the tolerance and where it stops
+        ax.annotate(text=f"{name}: {where}", xy=(1.0, tol), xycoords=("axes fraction", "data"),
+                    xytext=(4, 0), textcoords="offset points", va="center", color=color,
+                    fontsize="medium", annotation_clip=False)
+        levels.append(level)
+    default = {"value": "Log-likelihood after each EM iteration\n"
+                        + ("(t = 0: the initial parameters)" if start == 0 else f"(from t = {start} to T = {T})"),
+               "gap": f"Distance to the end, t = {T}",
+               "change": "Change in each iteration"}[kind]
+    _finish(ax, "iteration $t$", ylabel, title, default)
+    return LogLikelihoodArtists(line, mark_line, mark_point, levels)
 
 
 def plot_criteria(selection, ax=None, *, title=None):
@@ -716,31 +778,36 @@ def plot_lower_bound(X, params_old, params_new, ax=None, s=np.linspace(-0.5, 1.5
         L.append(L_i)
         B.append(B_i)
     s_valid, L, B = np.array(s_valid), np.array(L), np.array(B)
-    ax = _new_axes(ax, figsize=(7.8, 5.0))
+    ax = _new_axes(ax, figsize=(11.0, 3.9))
     line_L = _line(ax, s_valid, L, color=PALETTE[0], linewidth=2.2,
-                   label=r"log-likelihood $\log p(X \mid \theta(s))$")
+                   label=r"log-likelihood $\ell(\theta(s))$")
     line_B = _line(ax, s_valid, B, color=PALETTE[1], linewidth=2.2, linestyle="--",
                    label=r"lower bound $\mathcal{B}(q_{old}, \theta(s))$")
     i1 = int(np.flatnonzero(s_valid == 1.0)[0])
+    top = int(np.argmax(L))
     marks = [
         ax.axhline(y=loglik_old, color="0.5", linestyle=":", linewidth=1.0, zorder=1,
-                   label=r"level of $\log p(X \mid \theta_{old})$"),
+                   label=r"level of $\ell(\theta_{old})$"),
         ax.scatter(x=[0.0], y=[loglik_old], s=70, color="black", zorder=4,
-                   label=r"$s = 0$, $\theta_{old}$: the E-step makes the bound touch"),
+                   label="s = 0: the bound touches\n(E-step), with the same slope"),
         ax.scatter(x=[1.0, 1.0], y=[B[i1], L[i1]], s=70, color=[PALETTE[1], PALETTE[0]],
                    edgecolors="black", zorder=4,
-                   label=r"$s = 1$, $\theta_{new}$: the M-step's maximum of the bound"),
+                   label="s = 1: the bound's maximum\n(M-step)"),
     ]
+    if 0 < top < len(s_valid) - 1 and top != i1:     # the log-likelihood's own peak on the path
+        marks.append(ax.scatter(x=[s_valid[top]], y=[L[top]], s=110, marker="*", color=PALETTE[0],
+                                edgecolors="black", zorder=4,
+                                label=f"s = {s_valid[top]:.2f}: the log-likelihood's\nhighest point on this line"))
     # Far outside [0, 1] the bound can plunge by orders of magnitude; keep the step in view.
     rise = max(L[i1] - loglik_old, 1e-9 * abs(loglik_old))
     low, high = min(L.min(), B.min()), max(L.max(), B.max())
     bottom = max(low, loglik_old - 0.6 * rise)
     margin = 0.05 * (high - bottom)
     ax.set_ylim(bottom=bottom - margin, top=high + margin)
-    ax.legend(loc="best", fontsize="medium", framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
     ax.grid(visible=True, alpha=0.3)
     _finish(ax, r"$s$ on the path $\theta(s) = (1-s)\,\theta_{old} + s\,\theta_{new}$",
-            "log-likelihood and lower bound", title,
+            "log-likelihood and bound", title,
             "One EM step: the bound touches the log-likelihood at s = 0 (E-step)\n"
             "and is largest at s = 1 (M-step), so the log-likelihood cannot go down")
     return LowerBoundArtists(line_L, line_B, marks)
@@ -881,7 +948,21 @@ def _draw_iteration(ax, X, params, n_std, limits, s=14):
     return loglik
 
 
-def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), title=None):
+def _grid_figsize(nrows, ncols, aspect, room=SLIDE_FIGSIZE):
+    """The size (inches) of a grid of equal-aspect panels (height / width = aspect) with a
+    one-line title each, a shared axis label on each side and a one-line figure title: the
+    largest that fits `room` (a slide, under its heading), with panels at most 3.6 inches wide.
+    Rounded to 0.1 inch, so that the size is the same on every machine."""
+    side, top, title, gap = 0.7, 0.45, 0.35, 0.05       # tick labels and axis label; figure title; panel title
+    wide = (room[0] - side - gap * (ncols - 1)) / ncols
+    high = ((room[1] - side - top) / nrows - title - gap) / aspect
+    panel = min(wide, high, 3.6)
+    return (round(min(room[0], ncols * (panel + gap) + side), 1),
+            round(min(room[1], nrows * (panel * aspect + title + gap) + side + top), 1))
+
+
+def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), figsize=None,
+                   title=None):
     """A grid of panels showing EM at chosen iterations (in the spirit of Bishop's Fig. 9.8).
 
     Panel t: the data coloured by the responsibilities under theta_t (e_step) and theta_t's
@@ -907,10 +988,8 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
         check_number(ncols, "ncols", minimum=1, integer=True)
         ncols = min(ncols, len(ts))
         nrows = math.ceil(len(ts) / ncols)
-        # equal aspect + titles; rounded so that the figure size nbval reads is the same everywhere
-        panel_h = round(3.0 * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.95, 1)
         fig, grid = plt.subplots(nrows=nrows, ncols=ncols,
-                                 figsize=(3.4 * ncols, panel_h * nrows + 0.5),
+                                 figsize=figsize or _grid_figsize(nrows, ncols, (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])),
                                  sharex=True, sharey=True, squeeze=False, layout="constrained")
         for spare in grid.ravel()[len(ts):]:
             spare.remove()
@@ -922,8 +1001,8 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
         axes = axes[: len(ts)]
         fig = axes[0].figure
     for ax, t in zip(axes, ts):
-        loglik = _draw_iteration(ax, X, history[t], n_std, (xlim, ylim), s=8)
-        ax.set_title(f"t = {t}\nlog-likelihood {loglik:.1f}")
+        loglik = _draw_iteration(ax, X, history[t], n_std, (xlim, ylim), s=12)
+        ax.set_title(f"t = {t}: " + r"$\ell$" + f" = {loglik:.1f}", fontsize="medium")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
     if created:
@@ -933,14 +1012,15 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
             if i // ncols < nrows - 1 and i + ncols >= len(ts):   # empty slot below: show x-axis
                 ax.xaxis.set_tick_params(labelbottom=True)
                 ax.set_xlabel("$x_1$")
-        fig.suptitle(title if title is not None else
+        fig.suptitle(t=title if title is not None else
                      f"EM at iterations t = {', '.join(map(str, ts))}: responsibilities as colour "
-                     f"mix, {_sigma_text(n_std)} ellipses")
+                     f"mixes, {_sigma_text(n_std)} ellipses; " + r"$\ell$ = log-likelihood",
+                     wrap=True)                                  # a narrow grid: on two lines
     return axes
 
 
 def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
-                title="EM on the seed data: iteration {t}, log-likelihood {loglik:.2f}",
+                title="EM on the seed data\niteration {t}: log-likelihood {loglik:.2f}",
                 figsize=(6.0, 5.4), dpi=80):
     """Write an animated GIF of an EM fit, one frame per iteration t = 0 .. T.
 
@@ -969,7 +1049,10 @@ def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
     T = len(history) - 1
     limits = view_limits(X, history, max(n_std))
     fig, ax = plt.subplots(figsize=figsize)
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.1, top=0.92)   # fixed: frames do not jump
+    # fixed margins, so that frames do not jump; room at the top for the title's lines
+    lines = title.count("\n") + 1
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.11,
+                        top=1 - (0.15 + 0.3 * lines) / fig.get_size_inches()[1])
 
     def draw(t):
         ax.clear()

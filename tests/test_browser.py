@@ -451,12 +451,6 @@ CHECKS = {"overflow": "content cut off or scrolling", "small": "text too small",
 #: true.  Everything not listed here must pass.
 NO_NOTES_YET = "no speaker notes yet: the notebooks' notes are still to be written"
 KNOWN_FAILURES = {
-    "instructor/04_convergence": {
-        "notes": NO_NOTES_YET,
-        "figure": "h5 v0: the six-panel snapshot grid (1031 x 759 px), at 58%"},
-    "instructor/05_pitfalls": {
-        "notes": NO_NOTES_YET,
-        "figure": "h2 v2: the worst start (922 x 430 px) under its code, at 53%"},
     "instructor/06_old_faithful": {
         "notes": NO_NOTES_YET,
         "figure": "h3 v1: the six-panel snapshot grid (1031 x 1018 px), at 47%; h5 v2: the "
@@ -468,10 +462,6 @@ KNOWN_FAILURES = {
         "notes": NO_NOTES_YET,
         "overflow": "h2 v0: the table of scikit-learn's names and its code, 43 px below the bottom",
         "figure": "h4 v3: the timings (570 x 456 px) under their code, at 70%"},
-    "student/04_convergence": {"figure": "as instructor/04_convergence"},
-    "student/05_pitfalls": {
-        "overflow": "h0 v0: the title cell with the student-edition note, 11 px below the bottom",
-        "figure": "as instructor/05_pitfalls"},
     "student/06_old_faithful": {"figure": "as instructor/06_old_faithful"},
     "student/07_choosing_k": {"figure": "as instructor/07_choosing_k"},
     "student/08_emlib_and_scikit_learn": {
