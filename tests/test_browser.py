@@ -465,10 +465,6 @@ KNOWN_FAILURES = {
     "instructor/05_pitfalls": {
         "notes": NO_NOTES_YET,
         "figure": "h2 v2: the worst start (922 x 430 px) under its code, at 53%"},
-    "instructor/06_old_faithful": {
-        "notes": NO_NOTES_YET,
-        "figure": "h3 v1: the six-panel snapshot grid (1031 x 1018 px), at 47%; h5 v2: the "
-                  "responsibilities (563 x 454 px), at 77%"},
     "instructor/07_choosing_k": {
         "notes": NO_NOTES_YET,
         "figure": "h6 v3: training against held-out log-likelihood (581 x 454 px) under its code, at 64%"},
@@ -482,7 +478,6 @@ KNOWN_FAILURES = {
     "student/05_pitfalls": {
         "overflow": "h0 v0: the title cell with the student-edition note, 11 px below the bottom",
         "figure": "as instructor/05_pitfalls"},
-    "student/06_old_faithful": {"figure": "as instructor/06_old_faithful"},
     "student/07_choosing_k": {"figure": "as instructor/07_choosing_k"},
     "student/08_emlib_and_scikit_learn": {
         "overflow": "as instructor/08_emlib_and_scikit_learn", "figure": "as instructor/08_emlib_and_scikit_learn"},
