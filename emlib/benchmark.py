@@ -1,5 +1,8 @@
 """Timing EM side by side: emlib, scikit-learn and the seed's own loop, on the same problem.
 
+Every covariance type can be timed ("full", "tied", "diag", "spherical"): the start's
+covariance_type is the fit's, for emlib and scikit-learn alike (the seed's loop knows only "full").
+
 Used by benchmarks/bench_em.py (the full grid), tests/test_performance.py and the scikit-learn
 notebook (small sizes).  scikit-learn is imported only when it is timed: it is a test and
 notebook dependency, not one of emlib's.  Pin BLAS to one thread around these calls
@@ -20,20 +23,37 @@ from .seed import em_seed
 METHODS = ("emlib", "scikit-learn", "seed")
 
 
-def problem(n, d, k, seed=0):
-    """n points from a random k-component mixture in d dimensions, and a k-means++ start."""
+def problem(n, d, k, seed=0, covariance_type="full"):
+    """n points from a random k-component mixture in d dimensions, and a k-means++ start with
+    covariances of the structure covariance_type (the same data and means for every type)."""
     rng = np.random.default_rng(seed)
     means = rng.uniform(-10, 10, size=(k, d))
     A = rng.standard_normal((k, d, d))
     X, _ = sample(GMM(np.full(k, 1 / k), means, A @ A.transpose(0, 2, 1) + np.eye(d)), n, rng)
-    return X, init_kmeanspp(X, k, rng)
+    return X, init_kmeanspp(X, k, rng, covariance_type)
+
+
+def sklearn_precisions(params):
+    """The precisions Sigma_j^-1 of params in the shape scikit-learn takes for its
+    covariance_type: (k, d, d) full, (d, d) tied, (k, d) diag, (k,) spherical."""
+    covariance_type, precisions = params.covariance_type, np.linalg.inv(params.covariances)
+    if covariance_type == "tied":
+        return precisions[0]
+    if covariance_type == "diag":
+        return np.diagonal(precisions, axis1=1, axis2=2).copy()
+    if covariance_type == "spherical":
+        return precisions[:, 0, 0].copy()
+    return precisions
 
 
 def runner(method, X, init, iters):
-    """A function of no arguments that runs `iters` EM iterations (tol=0) by `method`."""
+    """A function of no arguments that runs `iters` EM iterations (tol=0) by `method`, with the
+    covariance structure of init."""
     if method == "emlib":
         return lambda: fit(X, init, max_iter=iters, tol=0)
     if method == "seed":
+        if init.covariance_type != "full":
+            raise ValueError(f"the seed's loop fits full covariances only, not {init.covariance_type!r}")
         return lambda: em_seed(X, init.weights, init.means, init.covariances,
                                max_iter=iters, tol=-1, verbose=False)
     if method == "scikit-learn":
@@ -43,9 +63,8 @@ def runner(method, X, init, iters):
         # The start is given, so no k-means run: with its default init_params="kmeans",
         # scikit-learn would run k-means anyway and time it with EM.
         gm = GaussianMixture(
-            n_components=init.k, covariance_type="full", tol=0, reg_covar=0, max_iter=iters,
-            weights_init=init.weights, means_init=init.means,
-            precisions_init=np.linalg.inv(init.covariances),
+            n_components=init.k, covariance_type=init.covariance_type, tol=0, reg_covar=0, max_iter=iters,
+            weights_init=init.weights, means_init=init.means, precisions_init=sklearn_precisions(init),
             init_params="random_from_data", random_state=0,
         )
 

@@ -21,7 +21,7 @@ from scipy.special import betaln, logsumexp
 
 from ._checks import as_float_array, check_data, check_data_matches, check_enough_points, check_finite, \
     check_number, check_responsibilities, check_weights
-from .em import CollapseError
+from .em import CollapseError, em_loop
 from .gmm import _frozen
 from .init import as_generator
 
@@ -197,24 +197,10 @@ def fit(X, init, *, max_iter=100, tol=1e-6, prior=None, rng=None):
         raise TypeError(f"init must be an emlib.bernoulli.BernoulliMixture (the starting parameters) or an "
                         f"integer (the number of components), not {type(init).__name__} ({init!r})")
 
-    n = X.shape[0]
-    resp, loglik = _e_step(X, params)
-    log_likelihoods, objectives = [loglik], [loglik + _log_prior(params, prior)]
-    converged = False
-    for iteration in range(1, max_iter + 1):
-        try:
-            params = _m_step(X, resp, prior)
-        except CollapseError as err:
-            raise CollapseError(f"iteration {iteration}: {err}", err.component, iteration) from None
-        resp, loglik = _e_step(X, params)
-        log_likelihoods.append(loglik)
-        objectives.append(loglik + _log_prior(params, prior))
-        if abs(objectives[-1] - objectives[-2]) < tol * n:
-            converged = True
-            break
-    return FitResult(params=params, log_likelihoods=np.array(log_likelihoods),
-                     objectives=np.array(objectives), n_iter=iteration, converged=converged,
-                     responsibilities=resp)
+    run = em_loop(params, e_step=lambda params, _: _e_step(X, params), m_step=lambda resp: _m_step(X, resp, prior),
+                  log_prior=lambda params: _log_prior(params, prior), n=X.shape[0], max_iter=max_iter, tol=tol)
+    return FitResult(params=run.params, log_likelihoods=run.log_likelihoods, objectives=run.objectives,
+                     n_iter=run.n_iter, converged=run.converged, responsibilities=run.responsibilities)
 
 
 def init_random(X, k, rng):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import entr
 
-from . import _blocked
+from . import _blocked, covariance
 from ._checks import (
     FLOAT64,
     check_data,
@@ -29,10 +29,13 @@ from ._checks import (
     check_responsibilities,
     check_spread,
     memory_for,
+    rounding_tolerance,
 )
 from ._blocked import LOG_2PI  # noqa: F401  (re-exported: the exercises' checks use it)
+from .covariance import check_covariance_type, check_structure, is_diagonal
 from .gmm import GMM
 from .init import INITIALISATIONS, as_generator
+from .prior import _log_prior, check_prior, map_update
 
 TOO_FAR = ("X has points so far from the components that their squared distances overflow "
            "(beyond 1e300); rescale X")
@@ -133,13 +136,15 @@ def lower_bound(X, params, resp):
 # ----------------------------------------------------------------------------------------
 # The M-step
 # ----------------------------------------------------------------------------------------
-def _statistics(data, resp):
+def _statistics(data, resp, covariance_type="full"):
     """The weighted sums the M-step needs, from gamma (k, n) on prepared data:
 
     N_j = sum_i gamma[i, j],   mu_j = (1 / N_j) sum_i gamma[i, j] x_i,
     S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T          (the scatter matrices)
 
-    Returns N (k,), mu (k, d), S (k, d, d).  Raises CollapseError when some N_j is 0.
+    Returns N (k,), mu (k, d), and S (k, d, d), or for the diagonal structures ("diag",
+    "spherical"), which read nothing else, only its diagonals diag(S_j), (k, d).  Raises
+    CollapseError when some N_j is 0.
     """
     counts = resp.sum(axis=1)
     for j in np.flatnonzero(counts < data.n * FLOAT64.eps):
@@ -150,23 +155,28 @@ def _statistics(data, resp):
         )
     with np.errstate(over="ignore", invalid="ignore"):  # sums beyond 1e308: refused below
         means = _blocked.means(data, resp, counts)
-        scatter = _blocked.scatter(data, resp, means)
+        if is_diagonal(covariance_type):
+            scatter = _blocked.diagonal_scatter(data, resp, counts, means)
+        else:
+            scatter = _blocked.scatter(data, resp, means)
     if not (np.all(np.isfinite(means)) and np.all(np.isfinite(scatter))):
         raise ValueError("X has values so large that their weighted sums or squared deviations "
                          f"overflow (beyond {FLOAT64.max:.3g}); rescale X")
     return counts, means, scatter
 
 
-def _m_step(data, resp, reg_covar):
+def _m_step(data, resp, reg_covar, covariance_type="full", prior=None):
     """M-step on prepared data and gamma (k, n).  Raises CollapseError.
 
-    The sums over the points are all in _statistics; what is made of them afterwards (here
-    Sigma_j = S_j / N_j + reg_covar I) is where a covariance structure or a prior would act.
+    The sums over the points are all in _statistics; what is made of them afterwards is where
+    the covariance structure (emlib.covariance) and the prior (emlib.prior) act.
     """
-    counts, means, scatter = _statistics(data, resp)
-    weights = counts / counts.sum()          # N_j / n, still summing to 1 if gamma was rounded
-    covariances = scatter / counts[:, None, None]
-    covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))  # exactly symmetric
+    counts, means, scatter = _statistics(data, resp, covariance_type)
+    if prior is None:
+        weights = counts / counts.sum()      # N_j / n, still summing to 1 if gamma was rounded
+        covariances = covariance.UPDATES[covariance_type](counts, scatter)
+    else:
+        weights, means, covariances = map_update(covariance_type, counts, means, scatter, prior)
     covariances[:, np.arange(data.d), np.arange(data.d)] += reg_covar
     cholesky, singular = _cholesky_or_singular(covariances)
     for j in singular:
@@ -175,7 +185,7 @@ def _m_step(data, resp, reg_covar):
             f"point, line or plane, e.g. duplicated points); {_reg_covar_hint(data, reg_covar)}",
             component=int(j),
         )
-    return GMM._valid(weights, means, covariances, cholesky)
+    return GMM._valid(weights, means, covariances, cholesky, covariance_type)
 
 
 def _cholesky_or_singular(covariances):
@@ -217,7 +227,7 @@ def _reg_covar_hint(data, reg_covar):
             "(a millionth of the smallest variance of X's features)")
 
 
-def m_step(X, resp, reg_covar=0.0):
+def m_step(X, resp, reg_covar=0.0, covariance_type="full", prior=None):
     """The closed-form updates that maximise the expected complete-data log-likelihood (the M-step).
 
     N_j     = sum_i gamma[i, j]
@@ -226,21 +236,38 @@ def m_step(X, resp, reg_covar=0.0):
     Sigma_j = (1 / N_j) sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T  + reg_covar I
                                                                       (the M-step for the covariances)
 
-    X: (n, d) data; resp: gamma, (n, k).  Returns a GMM.  Raises CollapseError (a ValueError)
+    That is the covariances' update for covariance_type="full".  The other structures
+    (emlib.covariance) maximise the same function among the covariances they allow; with the
+    scatter matrices S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T,
+        "tied"       Sigma_j = sum_l S_l / n           (one covariance, shared by all)
+        "diag"       Sigma_j = Diag(S_j) / N_j          (the variances only)
+        "spherical"  Sigma_j = tr(S_j) / (d N_j) I      (one variance per component)
+    each + reg_covar I, which is how scikit-learn adds it.
+
+    With a prior (an emlib.prior.Prior, e.g. emlib.default_prior(X, k)) the updates maximise
+    the expected complete-data log-likelihood plus log p(theta) instead (MAP-EM): the means are
+    pulled towards the prior's mean, the prior's scale joins the scatter matrices, and no
+    covariance can become singular (equations in emlib.prior).
+
+    X: (n, d) data; resp: gamma, (n, k); covariance_type: "full", "tied", "diag" or
+    "spherical".  Returns a GMM of that covariance_type.  Raises CollapseError (a ValueError)
     naming the component when one has no responsibility left or a singular covariance (judged
-    without units: see _singular), with a suggested reg_covar in the units of X.
+    without units: see _cholesky_or_singular), with a suggested reg_covar in the units of X.
 
     How it is computed: the sums over points (N_j; then mu_j, about the data's mean; then the
     scatter matrices S_j = sum_i gamma[i, j] (x_i - mu_j)(x_i - mu_j)^T, from each component's
-    own mean) are taken by `_statistics`, block of rows by block of rows (emlib._blocked.means
-    and .scatter); the covariances are then S_j / N_j + reg_covar I.
+    own mean, or only their diagonals for "diag" and "spherical") are taken by `_statistics`,
+    block of rows by block of rows (emlib._blocked.means, .scatter, .diagonal_scatter); the
+    covariances are then made of them by emlib.covariance (or emlib.prior.map_update).
     """
     X = check_data(X)
     resp = check_responsibilities(resp, X.shape[0])
     check_enough_points(X.shape[0], resp.shape[1])
     reg_covar = check_number(reg_covar, "reg_covar", minimum=0)
+    covariance_type = check_covariance_type(covariance_type)
+    prior = check_prior(prior, X.shape[1])
     check_spread(X)
-    return _m_step(_blocked.Data(X), np.ascontiguousarray(resp.T), reg_covar)
+    return _m_step(_blocked.Data(X), np.ascontiguousarray(resp.T), reg_covar, covariance_type, prior)
 
 
 # ----------------------------------------------------------------------------------------
@@ -252,6 +279,8 @@ class FitResult:
 
     params            GMM, the parameters after the last iteration, theta_T.
     log_likelihoods   (T + 1,) array: log p(X | theta_t) for t = 0 (the initial parameters) .. T.
+    objectives        (T + 1,) array: what EM climbs, which never decreases: the log-likelihoods
+                      themselves, or with a prior log p(X | theta_t) + log p(theta_t) (MAP-EM).
     n_iter            T, the number of EM iterations (E-step + M-step) done.
     converged         True when the stopping rule fired before max_iter.
     responsibilities  (n, k): gamma under the final parameters theta_T.
@@ -260,6 +289,7 @@ class FitResult:
 
     params: GMM
     log_likelihoods: np.ndarray
+    objectives: np.ndarray
     n_iter: int
     converged: bool
     responsibilities: np.ndarray
@@ -273,15 +303,16 @@ class FitResult:
 
 
 def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method="kmeans++",
-        keep_history=False):
-    """Fit a Gaussian mixture by EM.
+        keep_history=False, covariance_type=None, prior=None):
+    """Fit a Gaussian mixture by EM (MAP-EM with a prior).
 
     Iteration t (t = 1, 2, ...) is one M-step on the responsibilities of theta_{t-1} followed by
-    the E-step of the new parameters theta_t, which gives L_t = log p(X | theta_t).
+    the E-step of the new parameters theta_t, which gives L_t = log p(X | theta_t).  EM climbs
+    the objective O_t = L_t, or with a prior O_t = L_t + log p(theta_t) (emlib.prior).
 
-    Stopping rule: stop after iteration t, with converged=True, as soon as the average
-    log-likelihood per point changed by less than tol,
-        |L_t - L_{t-1}| / n < tol,
+    Stopping rule: stop after iteration t, with converged=True, as soon as the objective per
+    point changed by less than tol,
+        |O_t - O_{t-1}| / n < tol,
     and otherwise after max_iter iterations (converged=False).  With tol=0 it runs exactly
     max_iter iterations.  (scikit-learn's tol means the same, on the same per-point scale.)
     max_iter=0 runs none: the result is the start theta_0 with its log-likelihood L_0 and
@@ -295,6 +326,12 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
     reg_covar: added to the diagonal of every covariance in every M-step (0: none), in the
         units of X (squared): choose it small against the variances of X's features.
     keep_history: keep theta_0 .. theta_T in the result (to animate the fit).
+    covariance_type: "full", "tied", "diag" or "spherical" (mclust's VVV, EEE, VVI, VII; see
+        emlib.covariance): the structure every M-step gives the covariances.  By default that
+        of init when it is a GMM, else "full".  A GMM start must have the structure asked for
+        (a "full" GMM with diagonal covariances may start a "diag" fit).
+    prior: None (maximum likelihood), or an emlib.prior.Prior such as emlib.default_prior(X, k):
+        then every M-step is the MAP update, and no covariance can become singular.
 
     Returns a FitResult.  Raises CollapseError (a ValueError) naming the component and the
     iteration when a component collapses.
@@ -306,11 +343,17 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
     initialise = _initialisation(init_method)
     if rng is not None:
         rng = as_generator(rng)
+    if covariance_type is not None:
+        covariance_type = check_covariance_type(covariance_type)
+    prior = check_prior(prior, X.shape[1])
     if isinstance(init, GMM):
         params = init
         check_data_matches(X, params, p_name="init")
         check_enough_points(X.shape[0], params.k)
         check_spread(X)
+        if covariance_type not in (None, init.covariance_type):
+            check_structure(init.covariances, covariance_type, rounding_tolerance(np.float64), "init.covariances")
+            params = GMM._valid(init.weights, init.means, init.covariances, init.cholesky, covariance_type)
     else:
         if isinstance(init, bool) or not isinstance(init, (int, np.integer)):
             raise TypeError(
@@ -320,58 +363,103 @@ def fit(X, init, *, max_iter=100, tol=1e-6, reg_covar=0.0, rng=None, init_method
         if rng is None:
             raise ValueError(f"init={init} components needs rng (a seed or a numpy.random.Generator) "
                              "so that the starting point is reproducible")
-        params = initialise(X, init, rng)               # checks X's spread
+        params = initialise(X, init, rng, covariance_type or "full")   # checks X's spread
+    covariance_type = params.covariance_type
 
     data = _blocked.Data(X)
-    resp, loglik = _e_step(data, params)
-    log_likelihoods = [loglik]
+    run = em_loop(
+        params,
+        e_step=lambda params, resp: _e_step(data, params, out=resp),     # gamma_{t-1}'s memory reused
+        m_step=lambda resp: _m_step(data, resp, reg_covar, covariance_type, prior),
+        log_prior=lambda params: _log_prior(params, prior),
+        n=data.n, max_iter=max_iter, tol=tol, keep_history=keep_history,
+    )
+    return FitResult(
+        params=run.params,
+        log_likelihoods=run.log_likelihoods,
+        objectives=run.objectives,
+        n_iter=run.n_iter,
+        converged=run.converged,
+        responsibilities=run.responsibilities.T,
+        history=run.history,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """What `em_loop` returns: its fields as in FitResult (responsibilities as e_step made them)."""
+
+    params: object
+    log_likelihoods: np.ndarray
+    objectives: np.ndarray
+    n_iter: int
+    converged: bool
+    responsibilities: np.ndarray
+    history: tuple = None
+
+
+def em_loop(params, e_step, m_step, log_prior, *, n, max_iter, tol, keep_history=False):
+    """The EM loop, for any mixture (`fit` here, `emlib.bernoulli.fit`): from theta_0 = params,
+
+    gamma_0, L_0 = E-step(theta_0);  then for t = 1, 2, ...:
+        theta_t = M-step(gamma_{t-1});   gamma_t, L_t = E-step(theta_t);   O_t = L_t + log p(theta_t)
+
+    until |O_t - O_{t-1}| < tol n (converged) or t = max_iter.
+
+    e_step(params, resp) -> (gamma, L): resp is gamma_{t-1}, whose memory it may reuse (None at
+    t = 0); m_step(gamma) -> params, raising CollapseError, which is raised again naming the
+    iteration; log_prior(params) -> log p(theta), 0.0 without a prior.  Returns a Run.
+    """
+    resp, loglik = e_step(params, None)
+    log_likelihoods, objectives = [loglik], [loglik + log_prior(params)]
     history = [params] if keep_history else None
     converged, t = False, 0
     while t < max_iter and not converged:
         t += 1
         try:
-            params = _m_step(data, resp, reg_covar)
+            params = m_step(resp)
         except CollapseError as err:
             raise CollapseError(f"iteration {t}: {err}", err.component, t) from None
-        resp, loglik = _e_step(data, params, out=resp)  # gamma_{t-1} is not needed any more
+        resp, loglik = e_step(params, resp)
         log_likelihoods.append(loglik)
+        objectives.append(loglik + log_prior(params))
         if keep_history:
             history.append(params)
-        converged = abs(log_likelihoods[-1] - log_likelihoods[-2]) < tol * data.n
-    return FitResult(
-        params=params,
-        log_likelihoods=np.array(log_likelihoods),
-        n_iter=t,
-        converged=converged,
-        responsibilities=resp.T,
-        history=tuple(history) if keep_history else None,
-    )
+        converged = abs(objectives[-1] - objectives[-2]) < tol * n
+    return Run(params=params, log_likelihoods=np.array(log_likelihoods), objectives=np.array(objectives),
+               n_iter=t, converged=converged, responsibilities=resp,
+               history=tuple(history) if keep_history else None)
 
 
-def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", **fit_options):
-    """Run EM from n_init starting points and keep the fit with the highest log-likelihood.
+def fit_restarts(X, k, *, n_init=10, rng, init_method="kmeans++", covariance_type="full", **fit_options):
+    """Run EM from n_init starting points and keep the fit with the highest objective.
 
     EM only finds a local maximum; which one depends on the start.  Start r (r = 0 .. n_init-1)
-    draws its initial parameters from the one generator made from rng, in turn, so the whole
-    run is reproducible.  A start whose fit collapses (CollapseError) is recorded as NaN.
+    draws its initial parameters, of the structure covariance_type, from the one generator made
+    from rng, in turn, so the whole run is reproducible.  A start whose fit collapses
+    (CollapseError) is recorded as NaN.  The best fit is the one with the highest final
+    objective: the log-likelihood, or with a prior the log-likelihood plus the log-prior.
 
-    X: (n, d); k: number of components; fit_options: passed to fit (max_iter, tol, reg_covar).
-    Returns the best FitResult and the final log-likelihood of every start, (n_init,).
+    X: (n, d); k: number of components; covariance_type: "full", "tied", "diag" or
+    "spherical"; fit_options: passed to fit (max_iter, tol, reg_covar, prior).
+    Returns the best FitResult and the final objective of every start, (n_init,) (their
+    log-likelihoods, without a prior).
     """
     X = check_data(X)
     n_init = check_number(n_init, "n_init", minimum=1, integer=True)
     initialise = _initialisation(init_method)
+    covariance_type = check_covariance_type(covariance_type)
     rng = as_generator(rng)
     with memory_for("n_init", n_init, "the final log-likelihoods of that many starts"):
         finals = np.full(n_init, np.nan)
     best = None
     for r in range(n_init):
         try:
-            result = fit(X, initialise(X, k, rng), **fit_options)
+            result = fit(X, initialise(X, k, rng, covariance_type), **fit_options)
         except CollapseError:
             continue
-        finals[r] = result.log_likelihoods[-1]
-        if best is None or finals[r] > best.log_likelihoods[-1]:
+        finals[r] = result.objectives[-1]
+        if best is None or finals[r] > best.objectives[-1]:
             best = result
     if best is None:
         hint = _reg_covar_hint(_blocked.Data(X), float(fit_options.get("reg_covar", 0.0)))

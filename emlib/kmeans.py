@@ -11,7 +11,8 @@ Lloyd's algorithm alternates a hard E-step, `assign` (each point to its nearest 
 M-step, `update_means` (each centre to the mean of its points); neither can increase J.  It is EM
 for a mixture of equal weights and shared covariance sigma^2 I in the limit sigma -> 0:
 `soft_assign` gives that mixture's responsibilities, which tend to r, and `soft_kmeans_step` one
-EM iteration for its means, which tends to one Lloyd iteration.
+EM iteration for its means, which tends to one Lloyd iteration.  `kmeanspp_probabilities` shows
+how k-means++ (emlib.init_kmeanspp) seeds it: the D^2 distribution each centre was drawn from.
 
 Import the steps from this module (`from emlib.kmeans import assign, update_means`): the package
 attribute `emlib.kmeans` is the function `kmeans`, not this module.
@@ -24,6 +25,7 @@ from scipy import sparse
 from ._checks import as_float_array, check_data, check_enough_points, check_finite, check_number
 from .em import CollapseError, e_step
 from .gmm import GMM
+from .init import _squared_distances
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,6 +126,32 @@ def soft_kmeans_step(X, centres, sigma):
     counts = gamma.sum(axis=0)
     _check_no_empty_cluster(counts)
     return (gamma.T @ X) / counts[:, None]
+
+
+def kmeanspp_probabilities(X, centres):
+    """The probabilities with which k-means++ drew each centre in turn (D^2 sampling).
+
+    p_1(i) = 1/n,    p_t(i) = D_t(x_i)^2 / sum_l D_t(x_l)^2    (t = 2 .. k)
+    D_t(x) = min_{s < t} ||x - c_s||, the distance from x to the nearest centre drawn so far
+
+    the distributions emlib.init_kmeanspp draws its centres from, computed as it computes them
+    (so rng.choice(n, p=P[t - 1]) repeats its draw t); when every D_t is 0 it draws uniformly,
+    and so does this.  A point far from every centre so far is likely to be drawn next; a point
+    already drawn has probability 0.
+
+    X: (n, d) data; centres: (k, d), the centres in the order they were drawn (e.g.
+    emlib.init_kmeanspp(X, k, rng).means).  Returns P, (k, n): P[t - 1] = p_t, rows summing to 1.
+    """
+    X, centres = _checked(X, centres, "centres")
+    n = X.shape[0]
+    P = np.empty((len(centres), n))
+    P[0] = 1 / n
+    nearest = np.full(n, np.inf)
+    for t in range(1, len(centres)):
+        nearest = np.minimum(nearest, _squared_distances(X, centres[t - 1]))
+        total = nearest.sum()
+        P[t] = nearest / total if total > 0 else 1 / n
+    return P
 
 
 # ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_data(X, labels)                        the points, grey or coloured by a label
     plot_responsibilities(X, resp)              soft assignment as a colour mix
     plot_ellipses(params)                       1- and 2-sigma ellipses and the means
+    plot_kmeans(X, centres)                     k-means: the clusters, the centres and their cells
     plot_true_vs_fitted(X, true, fitted)        true mixture dashed, fitted mixture solid
     plot_log_likelihood(log_likelihoods)        log p(X | theta_t) over the iterations t
     plot_snapshots(X, history, iterations)      a grid of panels, one per iteration
@@ -45,13 +46,14 @@ from ._checks import (
 from .compare import align
 from .em import e_step, log_densities, log_likelihood, lower_bound
 from .geometry import ellipse_geometry, ellipse_mass, params_path
+from .kmeans import assign
 
 __all__ = [
     "PALETTE", "DATA_GREY", "FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
-    "ellipse_mass", "plot_data", "plot_ellipses", "plot_responsibilities", "plot_true_vs_fitted",
+    "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
     "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_density_1d",
-    "animate_fit", "view_limits", "EllipseArtists", "LogLikelihoodArtists", "LowerBoundArtists",
-    "Density1DArtists",
+    "animate_fit", "view_limits", "EllipseArtists", "KMeansArtists", "LogLikelihoodArtists",
+    "LowerBoundArtists", "Density1DArtists",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette, in the order given to components 0, 1, 2, ...
@@ -93,6 +95,15 @@ class EllipseArtists(NamedTuple):
 
     ellipses: list
     means: object
+
+
+class KMeansArtists(NamedTuple):
+    """What plot_kmeans drew: the cells (an AxesImage, or None without them), the points and the
+    centres (PathCollections)."""
+
+    cells: object
+    points: object
+    centres: object
 
 
 class LogLikelihoodArtists(NamedTuple):
@@ -374,6 +385,51 @@ def plot_ellipses(params, ax=None, n_std=(1, 2), colors=None, linestyle="-", lab
     _finish_2d(ax, title, f"Mixture components: {_sigma_text(n_stds)} ellipses\n"
                           f"(holding {masses} of each component's mass) and means")
     return EllipseArtists(ellipses, means)
+
+
+def plot_kmeans(X, centres, labels=None, ax=None, *, cells=True, colors=None, s=18, pixels=300,
+                title=None):
+    """k-means' picture: the points coloured by cluster, the centres, and each centre's cell.
+
+    cell_j = {x : ||x - c_j||^2 <= ||x - c_l||^2 for every l}    (where assign gives label j)
+
+    The cells (the Voronoi regions of the centres) are shaded lightly in the cluster colours,
+    over the data's extent and the centres' plus a margin, on a grid of pixels x pixels: their
+    borders are the straight lines halfway between two centres, which is all k-means can draw.
+
+    X: (n, 2); centres: (k, 2); labels: (n,) cluster numbers 0 .. k-1 (default assign(X,
+    centres), each point's nearest centre; pass others to show an assignment that is not).
+    Returns KMeansArtists(cells, points, centres); cells is None with cells=False.
+    """
+    X = _points_2d(X)
+    centres = as_float_array(centres, "centres")
+    if centres.ndim != 2 or centres.shape[1] != 2 or len(centres) == 0:
+        raise ValueError(f"centres must have shape (k, 2) with k >= 1, but has shape {centres.shape}")
+    check_finite(centres, "centres")
+    check_number(pixels, "pixels", minimum=2, integer=True)
+    k = len(centres)
+    labels = assign(X, centres) if labels is None else np.asarray(labels)
+    ax = _new_axes(ax)
+    rgb = _rgb(colors, k)
+    image = None
+    if cells:
+        both = np.vstack([X, centres])
+        lo, hi = both.min(axis=0), both.max(axis=0)
+        lo, hi = lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)
+        edges = [np.linspace(lo[a], hi[a], pixels + 1) for a in range(2)]
+        middles = [0.5 * (e[1:] + e[:-1]) for e in edges]
+        grid = np.stack(np.meshgrid(*middles), axis=-1).reshape(-1, 2)       # row-major: y, then x
+        nearest = assign(grid, centres).reshape(pixels, pixels)
+        image = ax.imshow(0.78 + 0.22 * rgb[nearest], extent=(lo[0], hi[0], lo[1], hi[1]), origin="lower",
+                          interpolation="nearest", zorder=0)
+        ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
+    points = plot_data(X, labels, ax=ax, colors=[tuple(c) for c in rgb], s=s, title="")
+    marks = ax.scatter(x=centres[:, 0], y=centres[:, 1], s=160, c=rgb, marker="X", edgecolors="black",
+                       linewidths=1.2, zorder=4)
+    _finish_2d(ax, title, f"k-means: {k} clusters, their centres (X)\nand each centre's cell")
+    if cells:
+        ax.set_aspect(aspect="equal", adjustable="box")   # the cells fill the axes exactly
+    return KMeansArtists(image, points, marks)
 
 
 def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, match=True,

@@ -451,14 +451,6 @@ CHECKS = {"overflow": "content cut off or scrolling", "small": "text too small",
 #: true.  Everything not listed here must pass.
 NO_NOTES_YET = "no speaker notes yet: the notebooks' notes are still to be written"
 KNOWN_FAILURES = {
-    "instructor/00_the_seed_script": {
-        "notes": NO_NOTES_YET,
-        "figure": "h3 v1: the fit against the truth (831 x 551 px) under 6 lines of code, at 69%"},
-    "instructor/01_data_generation": {"notes": NO_NOTES_YET},
-    "instructor/02_e_step": {
-        "notes": NO_NOTES_YET,
-        "figure": "h4 v1: the responsibilities (922 x 430 px) under their code, at 74%"},
-    "instructor/03_m_step": {"notes": NO_NOTES_YET},
     "instructor/04_convergence": {
         "notes": NO_NOTES_YET,
         "figure": "h5 v0: the six-panel snapshot grid (1031 x 759 px), at 58%"},
@@ -472,8 +464,6 @@ KNOWN_FAILURES = {
         "notes": NO_NOTES_YET,
         "overflow": "h2 v0: the table of scikit-learn's names and its code, 43 px below the bottom",
         "figure": "h4 v3: the timings (570 x 456 px) under their code, at 70%"},
-    "student/00_the_seed_script": {"figure": "as instructor/00_the_seed_script"},
-    "student/02_e_step": {"figure": "as instructor/02_e_step"},
     "student/04_convergence": {"figure": "as instructor/04_convergence"},
     "student/05_pitfalls": {
         "overflow": "h0 v0: the title cell with the student-edition note, 11 px below the bottom",

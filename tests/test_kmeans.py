@@ -9,7 +9,9 @@ from scipy.special import softmax
 from sklearn.cluster import KMeans
 
 import emlib
-from emlib.kmeans import assign, inertia, kmeans, soft_assign, soft_kmeans_step, update_means
+from emlib.kmeans import (
+    assign, inertia, kmeans, kmeanspp_probabilities, soft_assign, soft_kmeans_step, update_means,
+)
 
 
 def blobs(n, d, k, seed, spread=1.0):
@@ -229,3 +231,70 @@ def test_bad_input_is_refused_by_name(call, error, match):
 
 def test_kmeans_is_exported():
     assert emlib.kmeans is kmeans
+
+
+# ---------------------------------------------------------------------------------------
+# k-means++: the D^2 distributions the centres are drawn from
+# ---------------------------------------------------------------------------------------
+def test_kmeanspp_probabilities_are_the_normalised_squared_distances_to_the_nearest_centre():
+    X, _ = blobs(150, 3, 4, seed=6, spread=2.0)
+    centres = X[[5, 40, 90, 120]]
+    P = kmeanspp_probabilities(X, centres)
+    D2 = cdist(X, centres, "sqeuclidean")
+    expected = [np.full(150, 1 / 150)] + [D2[:, :t].min(axis=1) / D2[:, :t].min(axis=1).sum() for t in (1, 2, 3)]
+    np.testing.assert_allclose(P, expected, rtol=1e-12, atol=0)
+    assert np.all(P[1:, [5, 40, 90]][np.tril_indices(3)] == 0)     # a centre already drawn is never drawn again
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_kmeanspp_probabilities_repeat_the_draws_of_init_kmeanspp(seed):
+    # Drawing from P with the same generator gives init_kmeanspp's centres: they are its distributions.
+    X, _ = blobs(200, 2, 5, seed=seed, spread=3.0)
+    centres = emlib.init_kmeanspp(X, 5, np.random.default_rng(seed)).means
+    P = kmeanspp_probabilities(X, centres)
+    rng = np.random.default_rng(seed)
+    drawn = [rng.integers(len(X))] + [rng.choice(len(X), p=p) for p in P[1:]]
+    np.testing.assert_array_equal(X[drawn], centres)
+
+
+def test_kmeanspp_probabilities_are_uniform_when_every_point_is_a_centre():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    np.testing.assert_array_equal(kmeanspp_probabilities(X, X[[0, 2, 1]])[2], np.full(3, 1 / 3))
+
+
+def test_kmeanspp_probabilities_refuse_centres_of_another_dimension():
+    with pytest.raises(ValueError, match=r"X has d=2 .* centres has d=3"):
+        kmeanspp_probabilities(X0, np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------------------------
+# The picture: each centre's cell is where assign gives its label
+# ---------------------------------------------------------------------------------------
+def test_plot_kmeans_shades_each_pixel_in_the_colour_of_its_nearest_centre():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+    from emlib import plotting
+
+    X, _ = blobs(120, 2, 3, seed=7, spread=2.0)
+    centres = X[[0, 50, 100]] + 0.5
+    labels = np.arange(120) % 3                                 # not the nearest: drawn as given
+    artists = plotting.plot_kmeans(X, centres, labels, pixels=40)
+    try:
+        image = artists.cells.get_array()
+        x0, x1, y0, y1 = artists.cells.get_extent()
+        xs = x0 + (np.arange(40) + 0.5) * (x1 - x0) / 40
+        ys = y0 + (np.arange(40) + 0.5) * (y1 - y0) / 40
+        pixels = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        nearest = cdist(pixels, centres, "sqeuclidean").argmin(axis=1)
+        palette = np.array([to_rgb(c) for c in plotting.PALETTE[:3]])
+        np.testing.assert_allclose(image.reshape(-1, 3), 0.78 + 0.22 * palette[nearest], rtol=1e-12)
+        assert x0 <= X[:, 0].min() and x1 >= X[:, 0].max() and y0 <= X[:, 1].min() and y1 >= X[:, 1].max()
+        np.testing.assert_allclose(artists.points.get_facecolors()[:, :3], palette[labels])
+        np.testing.assert_allclose(artists.centres.get_offsets(), centres)
+        ax = artists.points.axes
+        assert ax.get_title() and ax.get_xlabel() and ax.get_aspect() == 1.0
+        assert plotting.plot_kmeans(X, centres, cells=False).cells is None
+    finally:
+        plt.close("all")

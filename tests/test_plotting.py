@@ -435,7 +435,8 @@ def test_plot_criteria_draws_both_curves_and_marks_the_chosen_k():
 
     ks = np.array([1, 2, 3, 4])
     bic, aic = np.array([10.0, 6.0, 4.0, 5.0]), np.array([9.0, 5.0, 3.5, 3.0])
-    selection = Selection(ks=ks, fits=(None,) * 4, bic=bic, aic=aic, criterion="bic", best_k=3)
+    selection = Selection(covariance_types=("full",) * 4, ks=ks, fits=(None,) * 4, bic=bic, aic=aic,
+                          collapsed=np.zeros(4, int), criterion="bic", best_k=3, best_covariance_type="full")
     line_bic, line_aic, mark = P.plot_criteria(selection)
     np.testing.assert_array_equal(line_bic.get_ydata(), bic)
     np.testing.assert_array_equal(line_aic.get_ydata(), aic)

@@ -7,6 +7,9 @@
     check_m_step(my_m_step)                  03: weights, means, covariances from gamma
     check_em_iteration(my_em_iteration)      04: one E-step and one M-step
     check_bic(my_bic)                        07: -2 log p(X | theta) + p log n
+    check_assign(my_assign)                  09: k-means' labels z (n,), the nearest centres
+    check_update_means(my_update_means)      09: k-means' centres (k, d), the means of their points
+    check_inertia(my_inertia)                09: k-means' objective J, a float
 
 Your functions take and return plain numpy arrays (weights (k,), means (k, d), covariances
 (k, d, d), X (n, d)), not emlib.GMM.  Each check runs your function on a few cases, from easy
@@ -21,14 +24,15 @@ note.  A function that changes its inputs in place passes on its values, with a 
 raises any other exception gets a verdict naming the exception, the case and the line of your
 code that raised, without a traceback.
 
-One module per lesson (sampling, e_step, m_step, em_iteration, bic); what they share is in
+One module per lesson (sampling, e_step, m_step, em_iteration, bic, kmeans); what they share is in
 `checking` (running, comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
 """
 from .bic import check_bic
 from .e_step import check_e_step, check_log_likelihood
 from .em_iteration import check_em_iteration
+from .kmeans import check_assign, check_inertia, check_update_means
 from .m_step import check_m_step, check_m_step_1d
 from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
-           "check_em_iteration", "check_bic"]
+           "check_em_iteration", "check_bic", "check_assign", "check_update_means", "check_inertia"]

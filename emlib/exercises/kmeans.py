@@ -1,0 +1,239 @@
+"""Lesson 09's checks: k-means' two steps and its objective, on plain arrays.
+
+    check_assign(my_assign)              labels z (n,): each point's nearest centre (the hard E-step)
+    check_update_means(my_update_means)  centres (k, d): each the mean of its points (the M-step)
+    check_inertia(my_inertia)            J = sum_i ||x_i - c_{z_i}||^2, a float
+
+They compare with emlib.kmeans' assign and inertia (and, for the means, with numpy's mean of each
+cluster's points) and recognise the classic slips by recomputing the step with them: argmax for
+argmin, the Manhattan distance, the expanded distance without ||c_j||^2, labels counted from 1,
+the mean of all points or a division by n, an empty cluster's 0/0, distances not squared, the
+mean for the sum, each point against every centre or against its nearest instead of its own.
+"""
+import numpy as np
+from scipy.spatial.distance import cdist
+
+from ..data import seed_data, seed_initial_params
+from ..kmeans import assign, inertia
+from .checking import Case, Fail, Mistake, Part, array, fmt, judge, number, recognise, run
+
+#: Seven points and two centres, chosen so that every slip of the assignment below changes a label
+#: (x = (1.4, 4.5) is nearer to c_1 but, by |dx| + |dy|, to c_0; x = (2.2, -3) is nearer to c_0 but
+#: not in its first coordinate).
+SMALL_X = np.array([[0.5, 0.2], [3.5, 1.5], [1.4, 4.5], [-0.5, 1.0], [4.5, 0.0], [1.0, -1.0], [2.2, -3.0]])
+SMALL_CENTRES = np.array([[0.0, 0.0], [4.0, 1.0]])
+
+
+def _case(title, evaluate, **data):
+    """A checking.Case with n in its title and, for sizes other than the notebook's (k = 3, d = 2),
+    the hint to take them from the arguments."""
+    n, d = data["X"].shape
+    k = len(data["centres"])
+    other = [f"{name} = {value}" for name, value, usual in (("k", k, 3), ("d", d, 2)) if value != usual]
+    hint = (f"this case has {' and '.join(other)}: take the sizes from the arguments (len(centres), "
+            "X.shape[1]), not from the notebook's data (k = 3, d = 2).") if other else None
+    return Case(title, evaluate, data, n=n, size_hint=hint)
+
+
+def four_clusters_3d():
+    """40 points around four centres in 3-D, and centres a little off theirs."""
+    rng = np.random.default_rng(9)
+    truth = np.array([[0.0, 0.0, 0.0], [4.0, 0.0, 1.0], [0.0, 5.0, -1.0], [3.0, 3.0, 4.0]])
+    X = truth[np.arange(40) % 4] + rng.standard_normal((40, 3)) * [1.0, 2.0, 0.7]
+    return X, truth + rng.uniform(-0.5, 0.5, truth.shape)
+
+
+# ----------------------------------------------------------------------------------------
+# The hard E-step
+# ----------------------------------------------------------------------------------------
+def _labels(got, n, k):
+    """got as a float array of n labels, or a Fail that says what came back instead."""
+    return array(got, "labels", (n,), {
+        (n, k): "return one label per point, the index of the nearest centre (argmin over axis=1), not "
+                "the (n, k) array of distances or of one-hot rows.",
+        (k,): "this is one number per centre: take the argmin over the centres (axis=1), one label per point.",
+        (k, n): "take the argmin over the centres for each point: your distances are (k, n), so argmin "
+                "over axis=0, or lay them out (n, k).",
+    })
+
+
+def _assign_case(call, X, centres):
+    n, k = len(X), len(centres)
+    got = _labels(call(X=X, centres=centres), n, k)
+    expected = assign(X, centres)
+    if np.array_equal(got, expected):
+        return
+    squared = cdist(X, centres, "sqeuclidean")
+    diff = X[:, None, :] - centres[None, :, :]
+    mistakes = [
+        Mistake("argmax picks the farthest centre: each point goes to its nearest, the argmin.",
+                wrong=lambda: squared.argmax(axis=1)),
+        Mistake("the labels are counted from 1: Python counts from 0, so the labels are 0 .. k-1 "
+                "(the index that argmin gives).", wrong=lambda: expected + 1),
+        Mistake("this is the nearest centre by |dx| + |dy| (the Manhattan distance): k-means uses the "
+                "squared Euclidean distance, the sum of the squared differences.",
+                wrong=lambda: cdist(X, centres, "cityblock").argmin(axis=1)),
+        Mistake("||x_i - c_j||^2 = ||x_i||^2 - 2 x_i . c_j + ||c_j||^2: only ||x_i||^2 is the same for every "
+                "centre and may be dropped; -2 x_i . c_j alone leaves out ||c_j||^2, which is not.",
+                wrong=lambda: (-2 * X @ centres.T).argmin(axis=1)),
+        Mistake("the squared differences are summed over the centres instead of the coordinates: sum over "
+                "the last axis (the d coordinates) of (X[:, None, :] - centres[None, :, :])**2.",
+                wrong=lambda: (diff ** 2).sum(axis=1).argmin(axis=1)),
+        Mistake("only the first coordinate is compared: the distance adds the squared differences of "
+                "all d coordinates.", wrong=lambda: ((X[:, None, 0] - centres[None, :, 0]) ** 2).argmin(axis=1)),
+    ]
+    hint = recognise((got,), (Part("labels", expected.astype(float), 0.0),), mistakes, 0)
+    wrong = np.flatnonzero(got != expected)
+    i, g = wrong[0], got[wrong[0]]
+    label = str(int(g)) if np.isfinite(g) and g == int(g) else fmt(g)
+    raise Fail([f"{len(wrong)} of {n} labels differ; the first is point {i}, x = {fmt(X[i], 2)}:",
+                f"expected label {expected[i]}, got {label} (squared distances to the centres: "
+                f"{fmt(squared[i], 2)})"], hint)
+
+
+def check_assign(fn):
+    """Check my_assign(X, centres) -> labels (n,) against emlib.kmeans.assign.
+
+    z_i = argmin_j ||x_i - c_j||^2                       (the hard E-step)
+
+    Cases: seven points and two centres (every slip below changes a label there); the seed's data and
+    its starting means; 40 points and four centres in 3-D.  Recognises argmax for argmin, labels
+    counted from 1, the Manhattan distance, -2 x . c without ||c||^2, squares summed over the wrong
+    axis, one coordinate only, and the (n, k) distances returned in place of the labels.  Distances
+    that are not squared give the same labels, and pass.  Prints a verdict, returns True when every
+    case passes.
+    """
+    X3, centres3 = four_clusters_3d()
+    return run(fn, [
+        _case("seven points and two centres in the plane", _assign_case, X=SMALL_X, centres=SMALL_CENTRES),
+        _case("the seed's data and its starting means", _assign_case, X=seed_data()[0],
+              centres=np.array(seed_initial_params().means)),
+        _case("four clusters in 3-D", _assign_case, X=X3, centres=centres3),
+    ])
+
+
+# ----------------------------------------------------------------------------------------
+# The M-step
+# ----------------------------------------------------------------------------------------
+def cluster_means(X, labels, centres):
+    """c_j = the mean of the points labelled j; a cluster with no points keeps its centre."""
+    new = np.array(centres, dtype=float)
+    for j in np.unique(labels):
+        new[j] = X[labels == j].mean(axis=0)
+    return new
+
+
+def _update_means_case(call, X, labels, centres):
+    k, d = centres.shape
+    got = array(call(X=X, labels=labels, centres=centres), "the centres", (k, d), {
+        (d, k): "the centres are transposed: one row per centre, shape (k, d).",
+        (len(X), d): "return one centre per cluster, shape (k, d), not one row per point.",
+    })
+    expected = cluster_means(X, labels, centres)
+    counts = np.bincount(labels, minlength=k)
+    empty = counts == 0
+    sums = np.array([X[labels == j].sum(axis=0) for j in range(k)])
+    others = ~empty[:, None]
+    keep = ("keep its centre where it was (return centres[j] for a cluster with no points): no point "
+            "pulls it anywhere.")
+    mistakes = [
+        Mistake(f"cluster {np.flatnonzero(empty)[0] if empty.any() else 0} has no points, so its mean is "
+                f"0 / 0 = NaN: {keep}",
+                test=lambda C: empty.any() and np.isnan(C[empty]).all() and np.allclose(C[~empty], expected[~empty])),
+        Mistake(f"a cluster with no points got the centre 0: {keep}",
+                wrong=lambda: np.where(others, expected, 0.0) if empty.any() else None),
+        Mistake("the centres came back unchanged: each centre moves to the mean of the points labelled "
+                "with its number, X[labels == j].mean(axis=0).", wrong=lambda: centres),
+        Mistake("every centre is the mean of all the points: centre j is the mean of its own points only, "
+                "X[labels == j].", wrong=lambda: np.broadcast_to(X.mean(axis=0), (k, d))),
+        Mistake("these are the sums of each cluster's points: divide by N_j, the number of points in "
+                "cluster j.", wrong=lambda: np.where(others, sums, centres)),
+        Mistake("divide by N_j, the number of points in cluster j, not by n, the number of all points.",
+                wrong=lambda: np.where(others, sums / len(X), centres)),
+        Mistake("these are the medians of each coordinate (k-medians): k-means' M-step takes the mean.",
+                wrong=lambda: np.array([np.median(X[labels == j], axis=0) if c else centres[j]
+                                        for j, c in enumerate(counts)])),
+        Mistake("the centres are transposed: one row per centre (k, d).", wrong=lambda: expected.T),
+    ]
+    judge(call, [got], [Part("the centres", expected, np.abs(X).max(), row=lambda j: f"centre {j}")], mistakes,
+          fallback=lambda got: keep if empty.any() and not np.all(np.isfinite(got[0])) else None)
+
+
+def check_update_means(fn):
+    """Check my_update_means(X, labels, centres) -> the new centres (k, d).
+
+    c_j = (1 / N_j) sum_{i : z_i = j} x_i,   N_j = the number of points labelled j      (the M-step)
+
+    and a cluster with no points keeps its centre (centres[j]), a rule of this exercise (emlib's
+    update_means refuses an empty cluster; scikit-learn moves its centre to a far point).
+    Cases: ten points in three groups; the seed's data labelled by its starting means; the same
+    data with a fourth centre that no point is nearest to; 40 points in 3-D with k = 4.
+    Recognises an empty cluster's 0/0 = NaN or a centre set to 0, centres returned unchanged, the
+    mean of all the points, sums not divided, a division by n, medians, a transposed result.
+    Prints a verdict, returns True when every case passes.
+    """
+    ten = np.array([[0.0, 0.0], [1.0, 0.5], [0.5, 2.0], [4.0, 4.0], [5.0, 3.0], [6.0, 5.5],
+                    [4.5, 6.0], [-2.0, 5.0], [-3.0, 4.0], [-2.5, 6.5]])
+    X = seed_data()[0]
+    start = np.array(seed_initial_params().means)
+    far = np.vstack([start, [[20.0, -10.0]]])
+    X3, centres3 = four_clusters_3d()
+    return run(fn, [
+        _case("ten points in three groups", _update_means_case, X=ten, labels=np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 2]),
+              centres=np.array([[1.0, 1.0], [4.0, 4.0], [-1.0, 5.0]])),
+        _case("the seed's data labelled by its starting means", _update_means_case, X=X, labels=assign(X, start),
+              centres=start),
+        _case("an empty cluster: no point is nearest to centre 3, at (20, -10)", _update_means_case, X=X,
+              labels=assign(X, far), centres=far),
+        _case("four clusters in 3-D", _update_means_case, X=X3, labels=assign(X3, centres3), centres=centres3),
+    ])
+
+
+# ----------------------------------------------------------------------------------------
+# The objective
+# ----------------------------------------------------------------------------------------
+def _inertia_case(call, X, centres, labels):
+    value = number(call(X=X, centres=centres, labels=labels), "J", "`return` and J")
+    squared = cdist(X, centres, "sqeuclidean")
+    own = squared[np.arange(len(X)), labels]
+    J = inertia(X, centres, labels)
+    mistakes = [
+        Mistake("this is the sum of the distances ||x_i - c_{z_i}||: J adds their squares.",
+                wrong=lambda: np.sqrt(own).sum()),
+        Mistake("this is the square root of J: J = sum_i ||x_i - c_{z_i}||^2, no root.", wrong=lambda: np.sqrt(J)),
+        Mistake("this is the mean over the points: J is the sum.", wrong=lambda: J / len(X)),
+        Mistake("this is J / 2: J = sum_i ||x_i - c_{z_i}||^2.", wrong=lambda: J / 2),
+        Mistake("each point is counted against every centre: J adds, for each point, only the squared "
+                "distance to its own centre c_{z_i} (centres[labels] gives each point its own).",
+                wrong=lambda: squared.sum()),
+        Mistake("each point is counted against its nearest centre: J(z, c) uses the labels given, "
+                "c_{z_i}, which after an M-step need not be the nearest.", wrong=lambda: squared.min(axis=1).sum()),
+        Mistake("this adds |dx| + |dy| (the Manhattan distance): J adds the squared Euclidean distances.",
+                wrong=lambda: np.abs(X - centres[labels]).sum()),
+    ]
+    judge(call, [value], [Part("J", np.float64(J), float(np.sum(X ** 2)))], mistakes)
+
+
+def check_inertia(fn):
+    """Check my_inertia(X, centres, labels) -> J (a float) against emlib.kmeans.inertia.
+
+    J = sum_i ||x_i - c_{z_i}||^2                        (the k-means objective)
+
+    Cases: seven points and two centres; the seed's data after one Lloyd iteration, with the labels
+    of the iteration before (so some point's label is not its nearest centre); 40 points in 3-D.
+    Recognises distances not squared, the root of J, the mean for the sum, J / 2, every point
+    against every centre or against its nearest one, the Manhattan distance.  Prints a verdict,
+    returns True when every case passes.
+    """
+    X = seed_data()[0]
+    start = np.array(seed_initial_params().means)
+    before = assign(X, start)
+    moved = cluster_means(X, before, start)
+    X3, centres3 = four_clusters_3d()
+    return run(fn, [
+        _case("seven points and two centres in the plane", _inertia_case, X=SMALL_X, centres=SMALL_CENTRES,
+              labels=assign(SMALL_X, SMALL_CENTRES)),
+        _case("the seed's data after one Lloyd iteration, with the labels from before it", _inertia_case, X=X,
+              centres=moved, labels=before),
+        _case("four clusters in 3-D", _inertia_case, X=X3, centres=centres3, labels=assign(X3, centres3)),
+    ])

@@ -1,0 +1,178 @@
+"""Lesson 09's exercise checks (k-means), both ways: right implementations pass, each classic
+mistake fails with its own hint.
+
+The right implementations are written independently of emlib (scipy's cdist, numpy's bincount);
+the wrong ones are the mistakes the checks claim to recognise, one function each.  The verdicts
+are read from capsys and held to what test_exercises holds the other lessons' to (`verdict`,
+`readable`: short lines, every case with its n, expected and got visibly different).
+"""
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+from test_exercises import named, readable, verdict
+
+from emlib import exercises
+
+
+# ----------------------------------------------------------------------------------------
+# Right implementations, independent of emlib
+# ----------------------------------------------------------------------------------------
+def right_assign(X, centres):
+    return cdist(X, centres, "sqeuclidean").argmin(axis=1)
+
+
+def right_update_means(X, labels, centres):
+    k, d = centres.shape
+    counts = np.bincount(labels, minlength=k)
+    sums = np.stack([np.bincount(labels, weights=X[:, a], minlength=k) for a in range(d)], axis=1)
+    return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centres)
+
+
+def right_inertia(X, centres, labels):
+    return float(((X - centres[labels]) ** 2).sum())
+
+
+def assign_unsquared(X, centres):
+    return cdist(X, centres).argmin(axis=1)                   # the root does not change the argmin
+
+
+def assign_expanded(X, centres):
+    return (-2 * X @ centres.T + (centres ** 2).sum(axis=1)).argmin(axis=1)
+
+
+def update_means_float32(X, labels, centres):
+    return right_update_means(X.astype(np.float32), labels, centres.astype(np.float32))
+
+
+def inertia_float32(X, centres, labels):
+    return np.float32(((X.astype(np.float32) - centres[labels].astype(np.float32)) ** 2).sum())
+
+
+RIGHT = [
+    (exercises.check_assign, right_assign),
+    (exercises.check_assign, assign_unsquared),
+    (exercises.check_assign, assign_expanded),
+    (exercises.check_update_means, right_update_means),
+    (exercises.check_inertia, right_inertia),
+]
+
+
+@pytest.mark.parametrize("check, fn", RIGHT, ids=[fn.__name__ for _, fn in RIGHT])
+def test_a_right_implementation_passes(check, fn, capsys):
+    assert check(fn) is True
+    out = capsys.readouterr().out
+    assert f"{fn.__name__}: all " in out and "cases pass. Well done!" in out
+    assert "✗" not in out and "Hint" not in out and "Note" not in out
+    readable(out)
+
+
+@pytest.mark.parametrize("check, fn", [(exercises.check_update_means, update_means_float32),
+                                       (exercises.check_inertia, inertia_float32)],
+                         ids=["update_means", "inertia"])
+def test_a_right_answer_in_float32_passes_with_a_note(check, fn, capsys):
+    assert check(fn) is True
+    out = capsys.readouterr().out
+    assert "cases pass. Well done!" in out and "Hint" not in out
+    assert "computed in float32: fine here, but use float64 for EM" in " ".join(out.split()), out
+
+
+# ----------------------------------------------------------------------------------------
+# The classic mistakes, each with its hint (and the case where it first shows)
+# ----------------------------------------------------------------------------------------
+def mean_of(X, labels, j):
+    return X[labels == j].mean(axis=0)
+
+
+ASSIGN_MISTAKES = [
+    (named("assign_argmax", lambda X, c: cdist(X, c, "sqeuclidean").argmax(axis=1)),
+     ["case 1 of 3", "argmax picks the farthest centre"]),
+    (named("assign_from_one", lambda X, c: cdist(X, c, "sqeuclidean").argmin(axis=1) + 1),
+     ["case 1 of 3", "counted from 1"]),
+    (named("assign_manhattan", lambda X, c: cdist(X, c, "cityblock").argmin(axis=1)),
+     ["case 1 of 3", "1 of 7 labels differ; the first is point 2, x = [1.40, 4.50]", "Manhattan"]),
+    (named("assign_dot_product", lambda X, c: (-2 * X @ c.T).argmin(axis=1)),
+     ["case 1 of 3", "leaves out ||c_j||^2"]),
+    (named("assign_summed_over_centres", lambda X, c: ((X[:, None] - c[None]) ** 2).sum(axis=1).argmin(axis=1)),
+     ["case 1 of 3", "summed over the centres instead of the coordinates"]),
+    (named("assign_first_coordinate", lambda X, c: np.abs(X[:, :1] - c[:, 0]).argmin(axis=1)),
+     ["case 1 of 3", "only the first coordinate"]),
+    (named("assign_distances", lambda X, c: cdist(X, c, "sqeuclidean")),
+     ["labels has shape (7, 2), expected (7,)", "not the (n, k) array of distances"]),
+    (named("assign_over_points", lambda X, c: cdist(X, c, "sqeuclidean").argmin(axis=0)),
+     ["expected (7,)", "one number per centre"]),
+    (named("assign_notebook_sizes", lambda X, c: cdist(X, c[:3], "sqeuclidean").argmin(axis=1) if len(c) > 2
+           else cdist(X, c, "sqeuclidean").argmin(axis=1)),
+     ["case 3 of 3", "label"]),
+]
+
+UPDATE_MISTAKES = [
+    (named("update_means_nan_for_empty",
+           lambda X, z, c: np.array([mean_of(X, z, j) if np.any(z == j) else np.full(X.shape[1], np.nan)
+                                     for j in range(len(c))])),
+     ["case 3 of 4", "cluster 3 has no points, so its mean is 0 / 0 = NaN", "keep its centre where it was"]),
+    (named("update_means_zero_for_empty",
+           lambda X, z, c: np.array([mean_of(X, z, j) if np.any(z == j) else np.zeros(X.shape[1])
+                                     for j in range(len(c))])),
+     ["case 3 of 4", "got the centre 0", "keep its centre where it was"]),
+    (named("update_means_unchanged", lambda X, z, c: c.copy()), ["case 1 of 4", "came back unchanged"]),
+    (named("update_means_of_all_points", lambda X, z, c: np.tile(X.mean(axis=0), (len(c), 1))),
+     ["case 1 of 4", "mean of all the points"]),
+    (named("update_means_sums", lambda X, z, c: np.array([X[z == j].sum(axis=0) for j in range(len(c))])),
+     ["case 1 of 4", "sums of each cluster's points"]),
+    (named("update_means_by_n", lambda X, z, c: np.array([X[z == j].sum(axis=0) / len(X) for j in range(len(c))])),
+     ["case 1 of 4", "not by n"]),
+    (named("update_means_medians", lambda X, z, c: np.array([np.median(X[z == j], axis=0) for j in range(len(c))])),
+     ["case 1 of 4", "medians", "k-medians"]),
+    (named("update_means_transposed", lambda X, z, c: right_update_means(X, z, c).T),
+     ["shape (2, 3), expected (3, 2)", "transposed"]),
+]
+
+INERTIA_MISTAKES = [
+    (named("inertia_unsquared", lambda X, c, z: np.linalg.norm(X - c[z], axis=1).sum()),
+     ["case 1 of 3", "sum of the distances", "adds their squares"]),
+    (named("inertia_root", lambda X, c, z: np.sqrt(((X - c[z]) ** 2).sum())), ["case 1 of 3", "square root of J"]),
+    (named("inertia_mean", lambda X, c, z: ((X - c[z]) ** 2).sum(axis=1).mean()), ["case 1 of 3", "J is the sum"]),
+    (named("inertia_half", lambda X, c, z: ((X - c[z]) ** 2).sum() / 2), ["case 1 of 3", "J / 2"]),
+    (named("inertia_every_centre", lambda X, c, z: cdist(X, c, "sqeuclidean").sum()),
+     ["case 1 of 3", "counted against every centre"]),
+    (named("inertia_nearest", lambda X, c, z: cdist(X, c, "sqeuclidean").min(axis=1).sum()),
+     ["case 2 of 3", "against its nearest centre", "uses the labels given"]),
+    (named("inertia_manhattan", lambda X, c, z: np.abs(X - c[z]).sum()), ["case 1 of 3", "Manhattan"]),
+    (named("inertia_rounded", lambda X, c, z: round(right_inertia(X, c, z), 2)), ["rounded to 2 decimals"]),
+]
+
+MISTAKES = ([(exercises.check_assign, fn, expected) for fn, expected in ASSIGN_MISTAKES]
+            + [(exercises.check_update_means, fn, expected) for fn, expected in UPDATE_MISTAKES]
+            + [(exercises.check_inertia, fn, expected) for fn, expected in INERTIA_MISTAKES])
+
+
+@pytest.mark.parametrize("check, fn, expected", MISTAKES, ids=[fn.__name__ for _, fn, _ in MISTAKES])
+def test_each_mistake_is_recognised(check, fn, expected, capsys):
+    verdict(check, fn, capsys, expected)
+
+
+def test_a_hard_coded_k_gets_the_size_hint(capsys):
+    def my_update_means(X, labels, centres):
+        return np.array([X[labels == j].mean(axis=0) for j in range(3)])
+    verdict(exercises.check_update_means, my_update_means, capsys,
+            ["case 3 of 4", "the centres has shape (3, 2), expected (4, 2)"])
+
+    def my_assign(X, centres):
+        return np.array([min(range(3), key=lambda j: ((x - centres[j]) ** 2).sum()) for x in X])
+    verdict(exercises.check_assign, my_assign, capsys, ["case 1 of 3", "IndexError", "take the sizes from the arguments"])
+
+
+@pytest.mark.parametrize("check", [exercises.check_assign, exercises.check_update_means, exercises.check_inertia])
+def test_not_implemented_yet(check, capsys):
+    def my_function(*args):
+        raise NotImplementedError("write it")
+    assert check(my_function) is False
+    assert capsys.readouterr().out.startswith("my_function: not implemented yet: write it")
+
+
+def test_the_checks_do_not_change_their_answers_for_an_input_changed_in_place(capsys):
+    def my_update_means(X, labels, centres):
+        centres[:] = right_update_means(X, labels, centres)
+        return centres
+    assert exercises.check_update_means(my_update_means) is True
+    assert "changed its input centres in place" in " ".join(capsys.readouterr().out.split())
