@@ -17,7 +17,7 @@ EM then climbs the log-likelihood plus the log-prior (MAP-EM).
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betaln, logsumexp
+from scipy.special import betaln, entr, logsumexp
 
 from ._checks import as_float_array, check_data, check_data_matches, check_enough_points, check_finite, \
     check_number, check_responsibilities, check_weights
@@ -86,6 +86,36 @@ def e_step(X, params):
     """
     X, params = _checked(X, params)
     return _e_step(X, params)
+
+
+def log_densities(X, params):
+    """Log-probability of each binary vector under each component alone.
+
+    log p(x_i | p_j) = sum_d [x_id log p_jd + (1 - x_id) log(1 - p_jd)]
+
+    X: (n, d) binary data; params: BernoulliMixture.  Returns (n, k).  A sum of logs: it stays
+    finite where the product of the d probabilities would underflow to 0.
+    """
+    X, params = _checked(X, params)
+    return _log_densities(X, params)
+
+
+def lower_bound(X, params, resp):
+    """The lower bound on the log-likelihood that EM climbs (the ELBO), for any q.
+
+    B(q, theta) = sum_i sum_j q[i, j] [log pi_j + log p(x_i | p_j) - log q[i, j]]
+               = log p(X | theta) - sum_i KL(q_i || p(z_i | x_i, theta))   <= log p(X | theta),
+
+    with equality exactly when q = gamma, the responsibilities under theta (0 log 0 counts as 0).
+
+    X: (n, d) binary data; params: BernoulliMixture; resp: q, (n, k), rows summing to 1.
+    Returns a float.
+    """
+    X, params = _checked(X, params)
+    resp = check_responsibilities(resp, X.shape[0])
+    if resp.shape[1] != params.k:
+        raise ValueError(f"resp has {resp.shape[1]} columns but params has k={params.k} components")
+    return float(np.sum(resp * _log_joint(X, params)) + entr(resp).sum())
 
 
 def log_likelihood(X, params):
@@ -222,10 +252,19 @@ def init_random(X, k, rng):
 # ----------------------------------------------------------------------------------------
 # Internals: inputs already checked
 # ----------------------------------------------------------------------------------------
-def _e_step(X, params):
+def _log_densities(X, params):
     log_p, log_q = np.log(params.probabilities), np.log1p(-params.probabilities)
     # sum_d x_id log p_jd + (1 - x_id) log(1 - p_jd) = x_i . (log p_j - log(1 - p_j)) + sum_d log(1 - p_jd)
-    log_joint = X @ (log_p - log_q).T + (log_q.sum(axis=1) + np.log(params.weights))
+    return X @ (log_p - log_q).T + log_q.sum(axis=1)
+
+
+def _log_joint(X, params):
+    """a[i, j] = log pi_j + log p(x_i | p_j), (n, k)."""
+    return _log_densities(X, params) + np.log(params.weights)
+
+
+def _e_step(X, params):
+    log_joint = _log_joint(X, params)
     log_norm = logsumexp(log_joint, axis=1)
     return np.exp(log_joint - log_norm[:, None]), float(log_norm.sum())
 

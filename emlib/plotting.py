@@ -11,6 +11,7 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_lower_bound(X, params_old, params_new) the bound B(q, theta) under log p(X | theta)
     plot_criteria(selection)                    BIC and AIC against k (per covariance type), the choice marked
     plot_density_1d(x, params)                  histogram, mixture density and its components
+    plot_images(images, shape)                  vectors as small pictures (binary data, p_j)
     animate_fit(X, history, path)               an animated GIF of the fit
     view_limits(X, params_list)                 one fixed view for pictures of several fits
 
@@ -52,7 +53,7 @@ from .kmeans import assign
 __all__ = [
     "PALETTE", "DATA_GREY", "FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
     "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
-    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_density_1d",
+    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_density_1d", "plot_images",
     "animate_fit", "view_limits", "CriteriaArtists", "EllipseArtists", "KMeansArtists", "LogLikelihoodArtists",
     "LowerBoundArtists", "Density1DArtists",
 ]
@@ -708,6 +709,67 @@ def plot_density_1d(x, params, ax=None, resp=None, bins=30, *, colors=None, titl
             "The data (histogram), the mixture density and its weighted components"
             + ("\nrug: each point coloured by its responsibilities" if resp is not None else ""))
     return Density1DArtists(hist, mixture, components, rug)
+
+
+# ----------------------------------------------------------------------------------------
+# Images: binary data and the components of a Bernoulli mixture
+# ----------------------------------------------------------------------------------------
+def plot_images(images, shape, titles=None, *, ncols=5, cmap="gray_r", vmin=0.0, vmax=1.0,
+                colorbar_label=None, title=None, panel_size=1.8):
+    """Vectors drawn as small pictures in a grid: binary images, or each component's p_j.
+
+    Row i of images, (m, h * w), is drawn as an h x w picture, filled row by row (as
+    sklearn.datasets.load_digits stores its 8 x 8 images: pixel d at row d // w, column d % w),
+    a value v in the shade of cmap at (v - vmin) / (vmax - vmin).  The default, "gray_r" on
+    [0, 1], draws 0 white and 1 black, like ink: a greyscale, which no colour blindness changes.
+    For a mixture of Bernoullis, images = params.probabilities shows p_jd = P(pixel d on | j).
+
+    shape: (h, w).  titles: m strings, one per picture (a newline makes two lines), or None.
+    ncols: pictures per row.  colorbar_label: draw one colour bar for all pictures, with this
+    label (e.g. "P(pixel on)"); None: no colour bar.  title: the figure's title (default: how
+    many pictures of how many pixels).  panel_size: inches per picture (the defaults give 5
+    columns in 11 inches, the width of a slide).
+    Returns the array of the m Axes, picture i in axes[i].images[0] (spare grid cells removed).
+    """
+    images = as_float_array(images, "images")
+    if images.ndim != 2 or images.shape[0] == 0:
+        raise ValueError(f"images must have shape (m, h * w), one picture per row, but has shape {images.shape}")
+    check_finite(images, "images")
+    try:
+        h, w = (int(v) for v in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"shape must be a pair (h, w) of integers, not {shape!r}") from None
+    if h < 1 or w < 1 or h * w != images.shape[1]:
+        raise ValueError(f"shape={tuple(shape)} has {h * w} pixels but each row of images has "
+                         f"{images.shape[1]}: h * w must equal images.shape[1]")
+    m = images.shape[0]
+    if titles is not None:
+        titles = [str(t) for t in titles]
+        if len(titles) != m:
+            raise ValueError(f"titles has {len(titles)} entries but there are {m} images")
+    check_number(ncols, "ncols", minimum=1, integer=True)
+    check_number(panel_size, "panel_size", minimum=0, strict=True)
+    ncols = min(int(ncols), m)
+    nrows = math.ceil(m / ncols)
+    title_lines = max((t.count("\n") + 1 for t in titles), default=0) if titles else 0
+    panel_w = panel_size * w / max(h, w)
+    panel_h = panel_size * h / max(h, w) + 0.28 * title_lines + 0.1
+    fig, grid = plt.subplots(nrows=nrows, ncols=ncols, squeeze=False, layout="constrained",
+                             figsize=(round(ncols * panel_w + (1.1 if colorbar_label else 0.2), 2),
+                                      round(nrows * panel_h + 0.6, 2)))
+    for spare in grid.ravel()[m:]:
+        spare.remove()
+    axes = grid.ravel()[:m]
+    for i, ax in enumerate(axes):
+        picture = ax.imshow(images[i].reshape(h, w), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles:
+            ax.set_title(titles[i], fontsize="medium")
+    if colorbar_label:
+        fig.colorbar(picture, ax=list(axes), label=colorbar_label, shrink=0.9)
+    fig.suptitle(title if title is not None else f"{m} images of {h} x {w} pixels")
+    return axes
 
 
 # ----------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from scipy.special import rel_entr
+from scipy.stats import bernoulli as scipy_bernoulli
 from scipy.stats import beta
 from sklearn.datasets import load_digits
 
@@ -168,6 +170,54 @@ def test_log_prior_is_the_sum_of_beta_log_densities():
     assert bernoulli.log_prior(params, (2.5, 1.5)) == pytest.approx(
         beta.logpdf(params.probabilities, 2.5, 1.5).sum(), rel=1e-12)
     assert bernoulli.log_prior(params, None) == 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# The pieces of the general EM: log-densities and the lower bound (ELBO)
+# ---------------------------------------------------------------------------------------
+def test_log_densities_are_sums_of_scipys_bernoulli_log_pmfs():
+    X, params = random_problem(12, 7, 3, seed=10)
+    expected = scipy_bernoulli.logpmf(X[:, None, :], params.probabilities[None, :, :]).sum(axis=2)
+    np.testing.assert_allclose(bernoulli.log_densities(X, params), expected, rtol=1e-12)
+    # 2000 features: each probability ~1e-400 underflows, its log does not
+    wide = (np.random.default_rng(0).random((3, 2000)) < 0.5).astype(int)
+    far = BernoulliMixture([1.0], np.full((1, 2000), 0.4))
+    ones = wide.sum(axis=1)
+    np.testing.assert_allclose(bernoulli.log_densities(wide, far)[:, 0],
+                               ones * np.log(0.4) + (2000 - ones) * np.log(0.6), rtol=1e-12)
+
+
+def reference_lower_bound(X, weights, probs, q):
+    """B(q, theta) with loops over points and components, in probabilities (0 log 0 = 0)."""
+    total = 0.0
+    for x, q_i in zip(X.tolist(), q.tolist()):
+        for w, p, q_ij in zip(weights, probs, q_i):
+            if q_ij > 0:
+                likelihood = w * math.prod(pd if xd == 1 else 1 - pd for xd, pd in zip(x, p))
+                total += q_ij * (math.log(likelihood) - math.log(q_ij))
+    return total
+
+
+def test_lower_bound_matches_loops_and_adds_up_with_the_kl_gap():
+    X, params = random_problem(15, 6, 3, seed=11)
+    q = np.random.default_rng(12).dirichlet(np.ones(3), size=15)
+    q[0] = [1.0, 0.0, 0.0]                                  # a zero: 0 log 0 counts as 0
+    bound = bernoulli.lower_bound(X, params, q)
+    assert bound == pytest.approx(reference_lower_bound(X, params.weights, params.probabilities, q), rel=1e-12)
+    gamma, loglik = bernoulli.e_step(X, params)
+    kl = rel_entr(q, gamma).sum()                           # sum_i KL(q_i || p(z_i | x_i, theta))
+    assert kl > 0.1
+    assert bound + kl == pytest.approx(loglik, rel=1e-12)
+    assert bernoulli.lower_bound(X, params, gamma) == pytest.approx(loglik, rel=1e-12)
+
+
+def test_lower_bound_refuses_responsibilities_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"resp has 3 columns but params has k=2"):
+        bernoulli.lower_bound(GOOD_X, P, np.full((4, 3), 1 / 3))
+    with pytest.raises(ValueError, match=r"resp has 3 rows but X has n=4"):
+        bernoulli.lower_bound(GOOD_X, P, R[:3])
+    with pytest.raises(ValueError, match=r"X must be binary"):
+        bernoulli.log_densities(with_value(2), P)
 
 
 # ---------------------------------------------------------------------------------------

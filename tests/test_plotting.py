@@ -471,3 +471,47 @@ def test_plot_criteria_draws_one_line_per_covariance_type(criterion):
     np.testing.assert_array_equal(drawn.best.get_offsets(), [[best[1], expected[0]]])
     assert f"{best[0]}, k = {best[1]}" in drawn.best.get_label()
     np.testing.assert_array_equal(lines[0].axes.get_xticks(), [1, 2, 3])
+
+
+def test_plot_images_draws_each_row_as_its_picture_in_a_grid():
+    rng = np.random.default_rng(0)
+    images = rng.random((7, 12))                                  # 7 pictures of 3 x 4 pixels
+    titles = [f"picture {i}\nsecond line" for i in range(7)]
+    axes = P.plot_images(images, (3, 4), titles, ncols=3, colorbar_label="P(pixel on)")
+    fig = axes[0].figure
+    assert len(axes) == 7 and len(fig.axes) == 7 + 1              # spare grid cells removed; one colour bar
+    for i, ax in enumerate(axes):
+        drawn = ax.images[0]
+        # row-major: pixel d of row i at row d // 4, column d % 4 of its picture
+        for d in range(12):
+            assert drawn.get_array()[d // 4, d % 4] == images[i, d]
+        assert drawn.get_clim() == (0.0, 1.0) and drawn.get_cmap().name == "gray_r"
+        assert ax.get_title() == titles[i] and not ax.get_xticks().size and not ax.get_yticks().size
+    rows = sorted({round(ax.get_position().y0, 3) for ax in axes})
+    assert len(rows) == 3                                          # 3 + 3 + 1
+    assert fig.axes[-1].get_ylabel() == "P(pixel on)"
+    assert fig._suptitle.get_text() == "7 images of 3 x 4 pixels"
+    width, height = fig.get_size_inches()
+    assert width <= 11.8 and height <= 8
+
+
+def test_plot_images_fits_a_slide_for_ten_components_and_shows_ink_dark():
+    axes = P.plot_images(np.eye(10, 64), (8, 8), [f"{j}\n{j}" for j in range(10)],
+                         colorbar_label="p", title="ten")
+    width, height = axes[0].figure.get_size_inches()
+    assert width <= 11.8 and height <= 5.6
+    white, black = (axes[0].images[0].to_rgba(v)[:3] for v in (0.0, 1.0))
+    assert white == (1.0, 1.0, 1.0) and black == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("args, kwargs, error, match", [
+    ((np.zeros(64), (8, 8)), {}, ValueError, r"images must have shape \(m, h \* w\)"),
+    ((np.zeros((2, 64)), (8, 7)), {}, ValueError, r"shape=\(8, 7\) has 56 pixels but each row of images has 64"),
+    ((np.zeros((2, 64)), 8), {}, TypeError, r"shape must be a pair \(h, w\)"),
+    ((np.zeros((2, 64)), (8, 8), ["one"]), {}, ValueError, r"titles has 1 entries but there are 2 images"),
+    ((np.full((2, 4), np.nan), (2, 2)), {}, ValueError, r"images contains NaN"),
+    ((np.zeros((2, 4)), (2, 2)), {"ncols": 0}, ValueError, r"ncols must be >= 1"),
+])
+def test_plot_images_refuses_bad_input_by_name(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        P.plot_images(*args, **kwargs)

@@ -10,6 +10,8 @@
     check_assign(my_assign)                  09: k-means' labels z (n,), the nearest centres
     check_update_means(my_update_means)      09: k-means' centres (k, d), the means of their points
     check_inertia(my_inertia)                09: k-means' objective J, a float
+    check_bernoulli_e_step(my_bernoulli_e_step)  10: gamma (n, k) of a mixture of Bernoullis
+    check_bernoulli_m_step(my_bernoulli_m_step)  10: weights, probabilities with a Beta(a, b) prior
 
 Your functions take and return plain numpy arrays (weights (k,), means (k, d), covariances
 (k, d, d), X (n, d)), not emlib.GMM.  Each check runs your function on a few cases, from easy
@@ -24,9 +26,11 @@ note.  A function that changes its inputs in place passes on its values, with a 
 raises any other exception gets a verdict naming the exception, the case and the line of your
 code that raised, without a traceback.
 
-One module per lesson (sampling, e_step, m_step, em_iteration, bic, kmeans); what they share is in
+One module per lesson (sampling, e_step, m_step, em_iteration, bic, kmeans, bernoulli); what they
+share is in
 `checking` (running, comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
 """
+from .bernoulli import check_bernoulli_e_step, check_bernoulli_m_step
 from .bic import check_bic
 from .e_step import check_e_step, check_log_likelihood
 from .em_iteration import check_em_iteration
@@ -35,4 +39,5 @@ from .m_step import check_m_step, check_m_step_1d
 from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
-           "check_em_iteration", "check_bic", "check_assign", "check_update_means", "check_inertia"]
+           "check_em_iteration", "check_bic", "check_assign", "check_update_means", "check_inertia",
+           "check_bernoulli_e_step", "check_bernoulli_m_step"]

@@ -19,6 +19,7 @@ changed in place, float32).  It shows the line of the learner's own code that ra
 library's, and names a helper that still raises NotImplementedError.
 """
 from dataclasses import dataclass
+from itertools import combinations, product
 from pathlib import Path
 import sysconfig
 import textwrap
@@ -358,6 +359,22 @@ def _shows(mistake, got, parts):
                        for _, rtol in (FLOAT64, FLOAT32))
     except (ValueError, TypeError, IndexError, ArithmeticError, np.linalg.LinAlgError):
         return False
+
+
+def slip_mistakes(slips, aspects, wrong, most):
+    """A Mistake for every combination of up to `most` slips in the aspects, fewest slips first.
+
+    slips: {aspect: {slip: what the learner's value then does}}, a lesson's table of slips;
+    wrong(chosen) computes the learner's values with the chosen slips ({aspect: slip}).  The hint
+    names each chosen slip in turn ("It looks as if ... And as if ...").
+    """
+    for size in range(1, most + 1):
+        for names in combinations(aspects, size):
+            for choice in product(*(slips[name] for name in names)):
+                chosen = dict(zip(names, choice))
+                hint = " ".join(("It looks as if " if i == 0 else "And as if ") + slips[name][slip]
+                                for i, (name, slip) in enumerate(chosen.items()))
+                yield Mistake(hint, wrong=lambda chosen=chosen: wrong(chosen))
 
 
 def rounded(parts):

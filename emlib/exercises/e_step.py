@@ -8,14 +8,12 @@ Both compare with emlib on the density cases (identity covariances, rotated and 
 a_ij = log pi_j + log N(x_i | mu_j, Sigma_j) by recomputing a_ij with them (`wrong_log_joint`):
 check_em_iteration uses the same.
 """
-from itertools import combinations, product
-
 import numpy as np
 from scipy.special import logsumexp
 
 from ..em import e_step, log_likelihood
 from .cases import DENSITY_CASES, case, far_rows, log_joint, log_likelihood_scale, params_of, softmax
-from .checking import Fail, Mistake, Part, array, fmt, judge, number, returned, run, worst
+from .checking import Fail, Mistake, Part, array, fmt, judge, number, returned, run, slip_mistakes, worst
 
 #: aspect of a_ij -> {slip: what the learner's a_ij then does}.  `wrong_log_joint` makes each slip.
 SLIPS = {
@@ -82,14 +80,8 @@ def density_mistakes(data, aspects, then, most=3):
     """A Mistake for every combination of up to `most` slips in the aspects (fewest slips first):
     then(wrong a_ij) is what the learner's function returns with them."""
     X, weights, means, covariances = (data[key] for key in ("X", "weights", "means", "covariances"))
-    for size in range(1, most + 1):
-        for names in combinations(aspects, size):
-            for choice in product(*(SLIPS[name] for name in names)):
-                slips = dict(zip(names, choice))
-                hint = " ".join(("It looks as if " if i == 0 else "And as if ") + SLIPS[name][slip]
-                                for i, (name, slip) in enumerate(slips.items()))
-                yield Mistake(hint, wrong=lambda slips=slips: then(wrong_log_joint(X, weights, means, covariances,
-                                                                                   slips)))
+    return slip_mistakes(SLIPS, aspects, lambda slips: then(wrong_log_joint(X, weights, means, covariances, slips)),
+                         most)
 
 
 def linear_space_e_step(a):
