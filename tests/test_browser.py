@@ -460,17 +460,11 @@ KNOWN_FAILURES = {
     "instructor/07_choosing_k": {
         "notes": NO_NOTES_YET,
         "figure": "h6 v3: training against held-out log-likelihood (581 x 454 px) under its code, at 64%"},
-    "instructor/08_emlib_and_scikit_learn": {
-        "notes": NO_NOTES_YET,
-        "overflow": "h2 v0: the table of scikit-learn's names and its code, 43 px below the bottom",
-        "figure": "h4 v3: the timings (570 x 456 px) under their code, at 70%"},
     "student/04_convergence": {"figure": "as instructor/04_convergence"},
     "student/05_pitfalls": {
         "overflow": "h0 v0: the title cell with the student-edition note, 11 px below the bottom",
         "figure": "as instructor/05_pitfalls"},
     "student/07_choosing_k": {"figure": "as instructor/07_choosing_k"},
-    "student/08_emlib_and_scikit_learn": {
-        "overflow": "as instructor/08_emlib_and_scikit_learn", "figure": "as instructor/08_emlib_and_scikit_learn"},
 }
 SLIDE_CHECK = (Path(__file__).with_name("slide_check.js").read_text(encoding="utf-8")
                .split("\n(limits) =>", 1)[1])
