@@ -457,14 +457,10 @@ KNOWN_FAILURES = {
     "instructor/05_pitfalls": {
         "notes": NO_NOTES_YET,
         "figure": "h2 v2: the worst start (922 x 430 px) under its code, at 53%"},
-    "instructor/07_choosing_k": {
-        "notes": NO_NOTES_YET,
-        "figure": "h6 v3: training against held-out log-likelihood (581 x 454 px) under its code, at 64%"},
     "student/04_convergence": {"figure": "as instructor/04_convergence"},
     "student/05_pitfalls": {
         "overflow": "h0 v0: the title cell with the student-edition note, 11 px below the bottom",
         "figure": "as instructor/05_pitfalls"},
-    "student/07_choosing_k": {"figure": "as instructor/07_choosing_k"},
 }
 SLIDE_CHECK = (Path(__file__).with_name("slide_check.js").read_text(encoding="utf-8")
                .split("\n(limits) =>", 1)[1])
