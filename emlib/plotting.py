@@ -9,7 +9,7 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_log_likelihood(log_likelihoods)        log p(X | theta_t) over the iterations t
     plot_snapshots(X, history, iterations)      a grid of panels, one per iteration
     plot_lower_bound(X, params_old, params_new) the bound B(q, theta) under log p(X | theta)
-    plot_criteria(selection)                    BIC and AIC against k, the chosen k marked
+    plot_criteria(selection)                    BIC and AIC against k (per covariance type), the choice marked
     plot_criterion_bars(selection)              BIC (or any criterion) as bars over covariance type x k
     plot_density_1d(x, params)                  histogram, mixture density and its components
     plot_images(images, shape)                  vectors as small pictures (binary data, p_j)
@@ -47,6 +47,7 @@ from ._checks import (
     as_float_array, check_data, check_finite, check_number, check_params, check_responsibilities,
 )
 from .compare import align
+from .covariance import MCLUST_NAMES
 from .density import score_samples
 from .em import e_step, log_densities, log_likelihood, lower_bound
 from .geometry import ellipse_geometry, ellipse_mass, params_path
@@ -54,11 +55,11 @@ from .kmeans import assign
 
 __all__ = [
     "PALETTE", "DATA_GREY", "FIGSIZE", "SLIDE_FIGSIZE", "LESSON_STYLE", "component_colors",
-    "responsibility_colors", "ellipse_geometry", "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
-    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_criterion_bars",
-    "plot_density_1d", "plot_images", "plot_log_density", "animate_fit", "view_limits", "EllipseArtists",
-    "KMeansArtists", "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
-    "CriterionBarArtists",
+    "responsibility_colors", "ellipse_geometry", "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans",
+    "plot_responsibilities", "plot_true_vs_fitted", "plot_log_likelihood", "plot_snapshots", "plot_lower_bound",
+    "plot_criteria", "plot_criterion_bars", "plot_density_1d", "plot_images", "plot_log_density", "animate_fit",
+    "view_limits", "CriteriaArtists", "CriterionBarArtists", "EllipseArtists", "KMeansArtists",
+    "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette, in the order given to components 0, 1, 2, ...
@@ -112,6 +113,16 @@ class KMeansArtists(NamedTuple):
     cells: object
     points: object
     centres: object
+
+
+class CriteriaArtists(NamedTuple):
+    """What plot_criteria drew: the BIC and the AIC line (Line2D), or, from a scan over several
+    covariance types, a list of lines (one per type) for the criterion that chose and None for
+    the other; and the marker of the chosen model (PathCollection)."""
+
+    bic: object
+    aic: object
+    best: object
 
 
 class LogLikelihoodArtists(NamedTuple):
@@ -668,27 +679,54 @@ def plot_log_likelihood(log_likelihoods, ax=None, mark=None, per_point_n=None, *
 
 
 def plot_criteria(selection, ax=None, *, title=None):
-    """BIC and AIC against the number of components, the chosen k marked (smaller is better).
+    """BIC and AIC against the number of components, the chosen model marked (smaller is better).
 
     BIC(k) = -2 log p(X | theta_k) + p(k, d) log n,   AIC(k) = -2 log p(X | theta_k) + 2 p(k, d)
 
-    selection: what emlib.selection.choose_k returns (its ks, bic, aic, criterion, best_k).
-    Returns the BIC line, the AIC line and the marker of the chosen k.
+    selection: what emlib.selection.choose_k returns (its ks, bic, aic, criterion, best_k and,
+    from a scan over several covariance structures, covariance_types and best_covariance_type).
+    One covariance type: the BIC line and the AIC line.  Several: the criterion that chose
+    (selection.criterion) only, one line per type against k, labelled with scikit-learn's and
+    mclust's names ("tied (EEE)"), in the order the scan fitted them.
+    Returns CriteriaArtists(bic, aic, best): with one type the BIC and the AIC Line2D; with
+    several, the criterion's field is a list of Line2D (one per type) and the other is None;
+    best is the marker of the chosen model.
     """
+    types = tuple(getattr(selection, "covariance_types", ()) or ("full",) * len(selection.ks))
+    if len(types) != len(selection.ks):
+        raise ValueError(f"selection has {len(selection.ks)} ks but {len(types)} covariance_types")
+    kinds = tuple(dict.fromkeys(types))                                  # in the order fitted
+    chosen_type = getattr(selection, "best_covariance_type", kinds[0])
+    rows = np.array(types) == chosen_type
+    chosen = getattr(selection, selection.criterion)[rows & (np.asarray(selection.ks) == selection.best_k)]
     ax = _new_axes(ax)
-    bic = _line(ax, selection.ks, selection.bic, color=PALETTE[0], linewidth=1.8, marker="o",
-                label="BIC")
-    aic = _line(ax, selection.ks, selection.aic, color=PALETTE[1], linewidth=1.8, marker="s",
-                linestyle="--", label="AIC")
-    chosen = getattr(selection, selection.criterion)[selection.ks == selection.best_k]
+    if len(kinds) == 1:
+        lines = {
+            "bic": _line(ax, selection.ks, selection.bic, color=PALETTE[0], linewidth=1.8, marker="o",
+                         label="BIC"),
+            "aic": _line(ax, selection.ks, selection.aic, color=PALETTE[1], linewidth=1.8, marker="s",
+                         linestyle="--", label="AIC"),
+        }
+        which = f"k = {selection.best_k}"
+    else:
+        values = getattr(selection, selection.criterion)
+        markers = ("o", "s", "^", "D", "v", "P")
+        drawn = []
+        for i, kind in enumerate(kinds):
+            of_kind = np.array(types) == kind
+            drawn.append(_line(ax, np.asarray(selection.ks)[of_kind], values[of_kind],
+                               color=PALETTE[i % len(PALETTE)], linewidth=1.8,
+                               marker=markers[i % len(markers)],
+                               label=f"{selection.criterion.upper()}, {kind} ({MCLUST_NAMES.get(kind, '?')})"))
+        lines = {"bic": None, "aic": None, selection.criterion: drawn}
+        which = f"{chosen_type}, k = {selection.best_k}"
     best = ax.scatter(x=[selection.best_k], y=chosen, s=160, facecolors="none", edgecolors="black",
-                      linewidths=1.5, zorder=4,
-                      label=f"chosen by {selection.criterion.upper()}: k = {selection.best_k}")
-    ax.set_xticks(selection.ks)
+                      linewidths=1.5, zorder=4, label=f"chosen by {selection.criterion.upper()}: {which}")
+    ax.set_xticks(np.unique(selection.ks))
     ax.legend(loc="best")
     _finish(ax, "number of components k", "criterion (smaller is better)", title,
             "Information criteria against the number of components")
-    return bic, aic, best
+    return CriteriaArtists(lines["bic"], lines["aic"], best)
 
 
 def plot_criterion_bars(selection, values=None, ax=None, *, name=None, title=None):
@@ -707,8 +745,6 @@ def plot_criterion_bars(selection, values=None, ax=None, *, name=None, title=Non
     values: None or (m,) numbers, one per row; name: what the values are (default "BIC" or
     "AIC").  Returns CriterionBarArtists(bars, best, clipped).
     """
-    from .covariance import MCLUST_NAMES
-
     kinds, ks = tuple(selection.covariance_types), np.asarray(selection.ks)
     values = getattr(selection, selection.criterion) if values is None else as_float_array(values, "values")
     if values.shape != ks.shape:

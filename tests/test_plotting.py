@@ -538,6 +538,34 @@ def test_plot_criteria_draws_both_curves_and_marks_the_chosen_k():
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
 
 
+@pytest.mark.parametrize("criterion", ["bic", "aic"])
+def test_plot_criteria_draws_one_line_per_covariance_type(criterion):
+    """A scan over several covariance types: the criterion that chose, one line per type (never
+    one line zigzagging through all the rows), labelled with both names; the chosen model marked."""
+    from emlib.selection import Selection
+
+    types = ("full",) * 3 + ("tied",) * 3
+    ks = np.array([1, 2, 3, 1, 2, 3])
+    bic = np.array([10.0, 6.0, 7.0, 10.0, 6.5, 5.0])
+    aic = np.array([9.0, 5.0, 4.0, 9.0, 6.0, 4.5])
+    best = {"bic": ("tied", 3), "aic": ("full", 3)}[criterion]
+    selection = Selection(covariance_types=types, ks=ks, fits=(None,) * 6, bic=bic, aic=aic,
+                          collapsed=np.zeros(6, int), criterion=criterion, best_k=best[1],
+                          best_covariance_type=best[0])
+    drawn = P.plot_criteria(selection)
+    lines, other = (drawn.bic, drawn.aic) if criterion == "bic" else (drawn.aic, drawn.bic)
+    values = bic if criterion == "bic" else aic
+    assert other is None and len(lines) == 2
+    for line, rows, label in zip(lines, [slice(0, 3), slice(3, 6)], ["full (VVV)", "tied (EEE)"]):
+        np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
+        np.testing.assert_array_equal(line.get_ydata(), values[rows])
+        assert line.get_label() == f"{criterion.upper()}, {label}"
+    expected = values[[i for i in range(6) if (types[i], ks[i]) == best]]
+    np.testing.assert_array_equal(drawn.best.get_offsets(), [[best[1], expected[0]]])
+    assert f"{best[0]}, k = {best[1]}" in drawn.best.get_label()
+    np.testing.assert_array_equal(lines[0].axes.get_xticks(), [1, 2, 3])
+
+
 def test_plot_images_draws_each_row_as_its_picture_in_a_grid():
     rng = np.random.default_rng(0)
     images = rng.random((7, 12))                                  # 7 pictures of 3 x 4 pixels
