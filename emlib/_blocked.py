@@ -25,7 +25,6 @@ The diagonal structures' sums expand squares about c, (y - m)^2 = y^2 - 2 m y + 
 redone from the component's own mean beyond FAR in the same way.
 """
 import numpy as np
-from scipy.linalg.lapack import dtrtrs
 
 from .covariance import is_diagonal
 
@@ -84,6 +83,28 @@ def _log_joint_blocks(data, params, out):
     return _whitened_blocks(data, params, out)
 
 
+def inverse_factors(L):
+    """The inverses of lower-triangular matrices, by forward substitution against the identity.
+
+    L Y = I, row by row:   Y[i] = (e_i - sum_{l < i} L[i, l] Y[l]) / L[i, i]
+
+    what LAPACK's trtrs computes for each matrix (the same sums), here for all of them at once
+    in d numpy steps.  One trtrs call per component cost ~1.5 ms instead of ~10 us wherever
+    OpenBLAS runs threads on a busy machine (a thread woken for a 2 x 2 solve), and the E-step
+    makes k of them every iteration.
+
+    L: (m, d, d) lower triangular with a nonzero diagonal (Cholesky factors).  Returns Y (m, d, d),
+    lower triangular.
+    """
+    m, d, _ = L.shape
+    Y = np.zeros_like(L)
+    for i in range(d):
+        row = -np.einsum("ml,mlc->mc", L[:, i, :i], Y[:, :i, :])
+        row[:, i] += 1.0
+        Y[:, i, :] = row / L[:, i, i, None]
+    return Y
+
+
 def _whitened_blocks(data, params, out):
     """log_joint for any covariances, a block of points at a time:
 
@@ -91,8 +112,8 @@ def _whitened_blocks(data, params, out):
 
     The whitening z_j of a whole block of points, for all k components at once, is one matrix
     product: the k inverse factors L_j^{-1}, stacked into W (k d, d), times the block of centred
-    points (d, B), minus the stacked L_j^{-1}(mu_j - c).  L_j^{-1} comes from a triangular solve
-    against the identity (L_j Y = I, LAPACK's trtrs): the triangular Cholesky factor is
+    points (d, B), minus the stacked L_j^{-1}(mu_j - c).  L_j^{-1} comes from forward
+    substitution against the identity (`inverse_factors`): the triangular Cholesky factor is
     inverted, never the covariance, and the quadratic form is still ||L_j^{-1}(x - mu_j)||^2, a
     sum of squares, never negative.
 
@@ -105,9 +126,8 @@ def _whitened_blocks(data, params, out):
     """
     k, d = params.k, params.d
     tied = params.covariance_type == "tied"
-    eye = np.eye(d)
     factors = params.cholesky[:1] if tied else params.cholesky
-    W = np.concatenate([dtrtrs(L, eye, lower=1)[0] for L in factors])   # L_j^{-1}, stacked (one if tied)
+    W = inverse_factors(factors).reshape(-1, d)                         # L_j^{-1}, stacked (one if tied)
     inverses = np.broadcast_to(W.reshape(-1, d, d), (k, d, d))          # L_j^{-1}, (k, d, d)
     log_det = 2 * np.log(np.diagonal(params.cholesky, axis1=1, axis2=2)).sum(axis=1)
     const = (np.log(params.weights) - 0.5 * (d * LOG_2PI + log_det))[:, None]

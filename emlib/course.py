@@ -3,18 +3,16 @@
 One table, read by the course map (emlib.figures, course_map), checked against the notebooks and
 the instructor's guide (INSTRUCTORS.md) by tests/test_instructors_guide.py.
 
-    LESSONS       the lessons on main, in order: Lesson(stem, title, part, builds_on)
-    PLANNED       lessons being written elsewhere, not yet in the course
+    LESSONS       the lessons, in order: Lesson(stem, title, part, builds_on)
     PARTS         the parts of the course, in order
     lesson(number)  the Lesson of "04" (LESSONS only)
 
-A lesson lands: move its row from PLANNED to LESSONS (and its section in INSTRUCTORS.md from
-"Lessons being written" to "Lesson by lesson"), then `make figures`.  The tests fail, naming the
-lesson, until both are done.  A lesson that is dropped: delete its row and its section.
+A new lesson: add its row here and its section to INSTRUCTORS.md, then `make figures`.  The tests
+fail, naming the lesson, until both are done.
 """
 from typing import NamedTuple
 
-__all__ = ["Lesson", "PARTS", "LESSONS", "PLANNED", "lesson"]
+__all__ = ["Lesson", "PARTS", "LESSONS", "lesson"]
 
 
 class Lesson(NamedTuple):
@@ -47,15 +45,11 @@ LESSONS = (
     Lesson("08_emlib_and_scikit_learn", "scikit-learn", PARTS[1], ("07",)),
     Lesson("09_kmeans", "k-means", PARTS[2], ("05",)),
     Lesson("10_em_in_general", "EM in general", PARTS[2], ("04",)),
+    Lesson("11_covariance_structures", "Covariance structures", PARTS[2], ("07", "08")),
+    Lesson("12_priors_and_bayesian_mixtures", "Priors", PARTS[2], ("05", "08", "10")),
     Lesson("13_applications", "Applications", PARTS[2], ("08", "09")),
 )
 
-#: Lessons being written on other branches (issue 14).  Not part of the course (nor of the map)
-#: until their notebook is on main: then move the row up into LESSONS.
-PLANNED = (
-    Lesson("11_covariance_structures", "Covariance structures", PARTS[2], ("07", "08")),
-    Lesson("12_priors", "Priors", PARTS[2], ("05", "08", "10")),
-)
 
 
 def lesson(number):

@@ -137,6 +137,10 @@ def unstandardize(params, center, scale):
     The densities differ by the Jacobian |D| = prod_f s_f, so for n points
     log p(X | unstandardize(theta)) = log p(Z | theta) - n sum_f log s_f.
 
+    The structure is kept: D Sigma D is full, tied or diagonal when Sigma is, so the result has
+    params.covariance_type (and `selection.bic` counts its parameters), except that a spherical
+    sigma_j^2 I becomes diag(sigma_j^2 s_f^2), a "diag" covariance, unless all the s_f are equal.
+
     params: GMM fitted on Z = standardize(X)[0]; center c (d,), scale s (d,): the other two
     outputs of standardize.  Returns a GMM in the units of X.  A scale so large (small) that
     the means or covariances in X's units overflow (underflow) float64 is refused by name.
@@ -161,7 +165,10 @@ def unstandardize(params, center, scale):
     for f in np.flatnonzero(np.any(variances < np.finfo(float).tiny, axis=0)):
         raise ValueError(f"scale[{f}] = {scale[f]:.3g} is so small that the variances in X's units "
                          "underflow float64 (below 2.2e-308)")
-    return GMM(params.weights, means, covariances)
+    covariance_type = params.covariance_type
+    if covariance_type == "spherical" and np.any(scale != scale[0]):
+        covariance_type = "diag"
+    return GMM(params.weights, means, covariances, covariance_type=covariance_type)
 
 
 def _check_vector(value, name, d):

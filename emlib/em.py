@@ -178,7 +178,7 @@ def _m_step(data, resp, reg_covar, covariance_type="full", prior=None):
     else:
         weights, means, covariances = map_update(covariance_type, counts, means, scatter, prior)
     covariances[:, np.arange(data.d), np.arange(data.d)] += reg_covar
-    cholesky, singular = _cholesky_or_singular(covariances)
+    cholesky, singular = _cholesky_or_singular(covariances, None if reg_covar else (means, data.center[:, 0]))
     for j in singular:
         raise CollapseError(
             f"component {j} has collapsed: its covariance is singular (its points lie on a single "
@@ -188,7 +188,7 @@ def _m_step(data, resp, reg_covar, covariance_type="full", prior=None):
     return GMM._valid(weights, means, covariances, cholesky, covariance_type)
 
 
-def _cholesky_or_singular(covariances):
+def _cholesky_or_singular(covariances, about=None):
     """The Cholesky factors L_j (k, d, d) of the covariances, and the indices of those that are
     singular up to rounding, judged without units (then L is None).
 
@@ -198,6 +198,15 @@ def _cholesky_or_singular(covariances):
     not depend on it; rho_r at the level of float64 rounding (10 d eps) means the component has
     lost a dimension (its points lie on a point, line or plane).  A covariance that is not even
     positive definite, or has a zero variance, is singular too.
+
+    The pivots cannot see a component that has shrunk onto one point in every direction at once:
+    a diagonal covariance has rho_r = 1 whatever its size (a spherical one from a single point
+    keeps a variance of one rounding step squared, ~1e-32).  So, given about = (mu (k, d), c (d,)),
+    the means and the data's mean they were computed about, a component is singular, too, when
+    one of its standard deviations sqrt(Sigma_ff) is within 100 rounding steps of the numbers it
+    was computed from: sqrt(Sigma_ff) <= 100 eps max(|mu_f|, |c_f|).  Both sides scale with
+    feature f's units.  The M-step asks this only without reg_covar: a reg_covar > 0 is a floor
+    under every variance that the user chose, and then the pivots alone judge.
     """
     def smallest_pivot(cov):                        # min_r rho_r; 0 when not positive definite
         try:
@@ -211,7 +220,13 @@ def _cholesky_or_singular(covariances):
     L, rho = smallest_pivot(covariances)            # all k at once, unless one is not SPD
     if L is None:
         rho = np.array([smallest_pivot(cov)[1] for cov in covariances])
-    singular = np.flatnonzero(~(rho > 10 * covariances.shape[1] * FLOAT64.eps))
+    singular = ~(rho > 10 * covariances.shape[1] * FLOAT64.eps)
+    if about is not None:
+        means, center = about
+        with np.errstate(invalid="ignore"):                                # a negative variance: NaN, singular
+            spread = np.sqrt(np.diagonal(covariances, axis1=1, axis2=2))
+        singular |= np.any(~(spread > 100 * FLOAT64.eps * np.maximum(np.abs(means), np.abs(center))), axis=1)
+    singular = np.flatnonzero(singular)
     return (None if singular.size else L), singular
 
 

@@ -303,7 +303,7 @@ def snapshots(fig):
 SIGMA_GAUSSIAN = GMM([1.0], [[0.0, 0.0]], [[[2.0, 1.2], [1.2, 1.0]]])
 
 
-@_figure("ellipse_sigma_levels", figsize=(7.6, 6.4), notebooks=("01_data_generation",),
+@_figure("ellipse_sigma_levels", figsize=(7.6, 6.4), notebooks=(),
          shows="one rotated Gaussian with its 1σ, 2σ and 3σ ellipses and the probability mass "
                "inside each (39.3%, 86.5%, 98.9% in 2-D)")
 def ellipse_sigma_levels(fig):
@@ -329,7 +329,7 @@ def ellipse_sigma_levels(fig):
 DENSITY_1D_TRUE = GMM([0.35, 0.65], [[-1.5], [2.0]], [[[0.6]], [[1.4]]])
 
 
-@_figure("density_1d", figsize=(9.4, 4.6), notebooks=("03_m_step",),
+@_figure("density_1d", figsize=(9.4, 4.6), notebooks=(),
          shows="a 1-D two-component mixture fitted by EM to 400 sampled points: histogram, "
                "fitted density and its weighted components")
 def density_1d(fig):
@@ -494,7 +494,7 @@ def readme_text():
         return ", ".join(f"[`{n}`]({n})" for n in names)
 
     def where(notebooks):
-        return ", ".join(n if n in DOCUMENTS else f"`{n}`" for n in notebooks)
+        return ", ".join(n if n in DOCUMENTS else f"`{n}`" for n in notebooks) or "no lesson shows it yet"
 
     def command(name):
         return f"`python -m emlib.figures figures --only {name}`"

@@ -10,6 +10,7 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_snapshots(X, history, iterations)      a grid of panels, one per iteration
     plot_lower_bound(X, params_old, params_new) the bound B(q, theta) under log p(X | theta)
     plot_criteria(selection)                    BIC and AIC against k, the chosen k marked
+    plot_criterion_bars(selection)              BIC (or any criterion) as bars over covariance type x k
     plot_density_1d(x, params)                  histogram, mixture density and its components
     plot_images(images, shape)                  vectors as small pictures (binary data, p_j)
     plot_log_density(params, limits=...)        log p(x | theta) over the plane, a threshold's contour
@@ -54,9 +55,10 @@ from .kmeans import assign
 __all__ = [
     "PALETTE", "DATA_GREY", "FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
     "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
-    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_density_1d", "plot_images",
-    "plot_log_density", "animate_fit", "view_limits", "EllipseArtists", "KMeansArtists", "LogLikelihoodArtists",
-    "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
+    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_criterion_bars",
+    "plot_density_1d", "plot_images", "plot_log_density", "animate_fit", "view_limits", "EllipseArtists",
+    "KMeansArtists", "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
+    "CriterionBarArtists",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette, in the order given to components 0, 1, 2, ...
@@ -125,6 +127,16 @@ class LowerBoundArtists(NamedTuple):
     log_likelihood: object
     bound: object
     marks: list
+
+
+class CriterionBarArtists(NamedTuple):
+    """What plot_criterion_bars drew: the bars of each covariance type (a dict type ->
+    BarContainer, bar i for the i-th k of that type), the star marking the best model
+    (PathCollection), and the texts giving the values of bars cut off at the top (list of Text)."""
+
+    bars: dict
+    best: object
+    clipped: list
 
 
 class Density1DArtists(NamedTuple):
@@ -326,7 +338,7 @@ def plot_data(X, labels=None, ax=None, *, colors=None, s=18, alpha=0.8, title=No
 
 
 def plot_responsibilities(X, resp, ax=None, *, colors=None, size_by_certainty=False, s=18,
-                          alpha=0.9, title=None):
+                          alpha=0.9, title=None, centres=None):
     """Scatter plot of 2-D data showing the soft assignment of every point as a colour mix.
 
     colour_i = sum_j gamma[i, j] colour_j        (see responsibility_colors)
@@ -334,11 +346,19 @@ def plot_responsibilities(X, resp, ax=None, *, colors=None, size_by_certainty=Fa
     A point deep inside component j has colour j; a point between two components has a colour
     between theirs.  With size_by_certainty, the marker area grows with max_j gamma[i, j],
     from 0.2 s (all k components equally responsible) to 2 s (one component certain).
+    centres: (k, 2), e.g. the means the responsibilities were computed from, drawn as crosses
+    in the component colours (as plot_kmeans draws its centres).
 
     X: (n, 2); resp: gamma, (n, k).  Returns the PathCollection of the points.
     """
     X = _points_2d(X)
     resp = _resp_for(X, resp)
+    if centres is not None:
+        centres = as_float_array(centres, "centres")
+        if centres.shape != (resp.shape[1], 2):
+            raise ValueError(f"centres must have shape (k, 2) = ({resp.shape[1]}, 2), one per column of resp, "
+                             f"but has shape {centres.shape}")
+        check_finite(centres, "centres")
     ax = _new_axes(ax)
     rgb = responsibility_colors(resp, colors)
     sizes = s
@@ -348,6 +368,8 @@ def plot_responsibilities(X, resp, ax=None, *, colors=None, size_by_certainty=Fa
         sizes = s * (0.2 + 1.8 * certainty)
     points = ax.scatter(x=X[:, 0], y=X[:, 1], s=sizes, c=rgb, alpha=alpha, edgecolors="white",
                         linewidths=0.3, zorder=2)
+    if centres is not None:
+        _centre_marks(ax, centres, _rgb(colors, len(centres)))
     _finish_2d(ax, title, "Soft assignments: each point's colour mixes the\n"
                           r"component colours by its responsibilities $\gamma_{ij}$")
     return points
@@ -427,12 +449,17 @@ def plot_kmeans(X, centres, labels=None, ax=None, *, cells=True, colors=None, s=
                           interpolation="nearest", zorder=0)
         ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
     points = plot_data(X, labels, ax=ax, colors=[tuple(c) for c in rgb], s=s, title="")
-    marks = ax.scatter(x=centres[:, 0], y=centres[:, 1], s=160, c=rgb, marker="X", edgecolors="black",
-                       linewidths=1.2, zorder=4)
+    marks = _centre_marks(ax, centres, rgb)
     _finish_2d(ax, title, f"k-means: {k} clusters, their centres (X)\nand each centre's cell")
     if cells:
         ax.set_aspect(aspect="equal", adjustable="box")   # the cells fill the axes exactly
     return KMeansArtists(image, points, marks)
+
+
+def _centre_marks(ax, centres, rgb):
+    """The centres as crosses with a black edge, in the colours rgb (k, 3), above the points."""
+    return ax.scatter(x=centres[:, 0], y=centres[:, 1], s=160, c=rgb, marker="X", edgecolors="black",
+                      linewidths=1.2, zorder=4)
 
 
 def plot_true_vs_fitted(X, true_params, fitted_params, ax=None, labels=None, *, match=True,
@@ -600,6 +627,61 @@ def plot_criteria(selection, ax=None, *, title=None):
     _finish(ax, "number of components k", "criterion (smaller is better)", title,
             "Information criteria against the number of components")
     return bic, aic, best
+
+
+def plot_criterion_bars(selection, values=None, ax=None, *, name=None, title=None):
+    """A criterion for every model of a scan over covariance types and k, as grouped bars
+    (smaller is better): one group per k, one bar per covariance type, the smallest starred.
+
+    values[i] belongs to row i of selection (covariance_types[i], ks[i]); by default
+    selection's own criterion, e.g. BIC(type, k) = -2 log p(X | theta) + p(k, d, type) log n.
+    Any other per-row number, smaller better, can be drawn the same way (ICL, or -2 times a
+    held-out log-likelihood), with its name for the axis.  The view starts just below the
+    smallest value and stops at best + 4 (median - best), so that the differences near the
+    best stay visible; a bar cut off there is labelled with its value.  The type's colour is
+    PALETTE[i] for the i-th type of the scan; the legend gives mclust's name beside each.
+
+    selection: what emlib.selection.choose_k returns (covariance_types, ks, criterion);
+    values: None or (m,) numbers, one per row; name: what the values are (default "BIC" or
+    "AIC").  Returns CriterionBarArtists(bars, best, clipped).
+    """
+    from .covariance import MCLUST_NAMES
+
+    kinds, ks = tuple(selection.covariance_types), np.asarray(selection.ks)
+    values = getattr(selection, selection.criterion) if values is None else as_float_array(values, "values")
+    if values.shape != ks.shape:
+        raise ValueError(f"values must have one number per row of selection, shape {ks.shape}, "
+                         f"but has shape {values.shape}")
+    check_finite(values, "values")
+    name = selection.criterion.upper() if name is None else name
+    types = list(dict.fromkeys(kinds))
+    groups = np.unique(ks)
+    width = 0.8 / len(types)
+    ax = _new_axes(ax, figsize=(11.0, 4.6))
+    best = int(np.argmin(values))
+    floor, middle = values[best], np.median(values)
+    top = values.max() if values.max() <= floor + 4 * (middle - floor) else floor + 4 * (middle - floor)
+    margin = 0.08 * max(top - floor, 1e-12 * max(abs(floor), 1.0))
+    bars, clipped, centre = {}, [], {}
+    for i, kind in enumerate(types):
+        rows = np.flatnonzero(np.array(kinds) == kind)
+        x = ks[rows] + (i - (len(types) - 1) / 2) * width
+        centre.update({int(r): float(xr) for r, xr in zip(rows, x)})
+        bars[kind] = ax.bar(x=x, height=values[rows], width=width, color=PALETTE[i % len(PALETTE)],
+                            edgecolor="white", linewidth=0.6, label=f"{kind} ({MCLUST_NAMES[kind]})")
+        for xr, v in zip(x, values[rows]):
+            if v > top + margin:
+                clipped.append(ax.text(x=xr, y=top + 0.9 * margin, s=f"{v:.0f} \u2191", rotation=90,
+                                       ha="center", va="top", color="white", fontsize="small",
+                                       fontweight="bold"))
+    star = ax.scatter(x=[centre[best]], y=[floor + 0.35 * margin], marker="*", s=260, color="black",
+                      zorder=4, label=f"smallest: {kinds[best]}, k = {ks[best]} ({floor:.2f})")
+    ax.set_ylim(bottom=floor - margin, top=top + margin)
+    ax.set_xticks(groups)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+    _finish(ax, "number of components k", f"{name} (smaller is better)", title,
+            f"{name} of every covariance structure and number of components")
+    return CriterionBarArtists(bars, star, clipped)
 
 
 def plot_lower_bound(X, params_old, params_new, ax=None, s=np.linspace(-0.5, 1.5, 81), *,

@@ -1,5 +1,5 @@
 """Choosing the number of components k (and the covariance structure): parameter counts, BIC,
-AIC, and a scan over k and covariance types.
+AIC, ICL, and a scan over k and covariance types.
 
 More components always fit the data at least as well, so the log-likelihood alone would always
 pick the largest k.  BIC and AIC charge each free parameter a price; the k with the smallest
@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import numbers
 
 import numpy as np
+from scipy.special import entr
 
 from . import covariance
 from ._checks import check_data, check_data_matches, check_enough_points, check_number, check_params
 from .covariance import check_covariance_type
-from .em import CollapseError, fit_restarts, log_likelihood
+from .em import CollapseError, e_step, fit_restarts, log_likelihood
 from .init import as_generator
 
 #: The criteria `choose_k` can minimise.
@@ -71,6 +72,33 @@ def aic(X, params):
     """
     loglik, p, _ = _loglik_and_size(X, params)
     return -2.0 * loglik + 2.0 * p
+
+
+def icl(X, params, *, hard=False):
+    """Integrated completed likelihood: BIC plus a price for points the components share (smaller is better).
+
+    ICL = BIC + 2 EN(gamma),   EN(gamma) = -sum_i sum_j gamma[i, j] log gamma[i, j]
+
+    gamma = e_step(X, params): EN is 0 when each point belongs to one component for certain, and
+    grows as components overlap.  BIC asks how well the mixture describes the density; ICL asks
+    that of the mixture and of its partition of the points into k clusters, so it prefers
+    components that are well separated clusters (Biernacki, Celeux & Govaert 2000, IEEE TPAMI
+    22(7):719-725).  With hard=True the MAP labels take gamma's place inside the sum:
+        ICL = BIC - 2 sum_i log max_j gamma[i, j],
+    which is what mclust's icl() adds (mclust reports -ICL, larger is better).
+
+    X: (n, d) data; params: GMM (usually fitted to X), whose covariance_type says how many
+    parameters it has.  Returns a float, never below bic(X, params) (equal for k = 1).
+    """
+    X = check_data(X)
+    params = check_params(params)
+    check_data_matches(X, params)
+    resp, loglik = e_step(X, params)
+    n = X.shape[0]
+    bic_value = -2.0 * loglik + n_parameters(params.k, params.d, params.covariance_type) * np.log(n)
+    if hard:
+        return bic_value - 2.0 * np.log(resp.max(axis=1)).sum()
+    return bic_value + 2.0 * entr(resp).sum()
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,7 +14,7 @@ from scipy.stats import multivariate_normal
 from threadpoolctl import threadpool_limits
 
 import emlib
-from emlib import GMM, data
+from emlib import GMM, data, selection
 
 DATASETS = Path(emlib.__file__).resolve().parent / "datasets"
 
@@ -105,6 +105,27 @@ def test_unstandardize_by_hand():
     np.testing.assert_array_equal(back.means, [[12.0, 17.0]])          # 10 + 2 * 1, 20 + 3 * -1
     # D Sigma D: [[2*2*1, 2*3*0.5], [3*2*0.5, 3*3*2]]
     np.testing.assert_array_equal(back.covariances, [[[4.0, 3.0], [3.0, 18.0]]])
+
+
+@pytest.mark.parametrize("kind, scale, expected", [
+    ("full", [2.0, 3.0], "full"), ("tied", [2.0, 3.0], "tied"), ("diag", [2.0, 3.0], "diag"),
+    ("spherical", [2.0, 3.0], "diag"), ("spherical", [3.0, 3.0], "spherical"),
+])
+def test_unstandardize_keeps_the_covariance_structure_and_bic_counts_it(faithful, kind, scale, expected):
+    # A fit of each structure on Z = (X - c) / s, mapped back to X: the structure is kept (a
+    # spherical one becomes diagonal when the features' scales differ), and BIC in X's units
+    # counts that structure's parameters: -2 log p(X) by scipy plus p log n, p counted by hand.
+    Z = (faithful - [3.5, 70.0]) / np.array(scale)
+    params = emlib.fit(Z, 2, rng=0, covariance_type=kind).params
+    back = data.unstandardize(params, [3.5, 70.0], scale)
+    assert back.covariance_type == expected
+    n, (k, d) = len(faithful), params.means.shape
+    p = (k - 1) + k * d + {"full": k * d * (d + 1) // 2, "tied": d * (d + 1) // 2, "diag": k * d,
+                           "spherical": k}[expected]
+    log_joint = np.column_stack([np.log(w) + multivariate_normal.logpdf(faithful, m, S)
+                                 for w, m, S in zip(back.weights, back.means, back.covariances)])
+    by_hand = -2 * logsumexp(log_joint, axis=1).sum() + p * np.log(n)
+    np.testing.assert_allclose(selection.bic(faithful, back), by_hand, rtol=1e-10)
 
 
 @pytest.fixture(scope="module")

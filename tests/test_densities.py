@@ -50,6 +50,22 @@ def test_log_densities_match_scipy(d):
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("d", [1, 2, 3, 10, 30])
+def test_the_inverse_cholesky_factors_are_scipys_triangular_solves(d):
+    # The E-step whitens with L_j^{-1} from emlib's own forward substitution (LAPACK's trtrs per
+    # component woke OpenBLAS's threads); scipy's solve_triangular against I is the reference.
+    from scipy.linalg import solve_triangular
+    from emlib._blocked import inverse_factors
+    rng = np.random.default_rng(d)
+    L = np.linalg.cholesky([rotated_cov(d, rng, scale, stretch=2.0) for scale in (1e-3, 1.0, 1e3)])
+    expected = np.stack([solve_triangular(factor, np.eye(d), lower=True) for factor in L])
+    got = inverse_factors(L)
+    assert np.array_equal(np.triu(got, 1), np.zeros_like(got))
+    for Y, R, factor in zip(got, expected, L):             # error bound of a substitution: ~ cond(L) eps
+        bound = 50 * d * np.finfo(float).eps * np.linalg.cond(factor) * np.abs(R).max()
+        assert np.abs(Y - R).max() <= bound
+
+
 @pytest.mark.parametrize("d", [2, 5, 10])
 def test_log_densities_match_scipy_when_ill_conditioned(d):
     # Eigenvalues 1e-3 .. 1e3 within one covariance: condition number ~1e6, so any two

@@ -155,7 +155,14 @@ def test_a_hard_coded_k_gets_the_size_hint(capsys):
     def my_update_means(X, labels, centres):
         return np.array([X[labels == j].mean(axis=0) for j in range(3)])
     verdict(exercises.check_update_means, my_update_means, capsys,
-            ["case 3 of 4", "the centres has shape (3, 2), expected (4, 2)"])
+            ["case 3 of 4", "the centres has shape (3, 2), expected (4, 2)", "this case has k = 4",
+             "take the sizes from the arguments"])
+
+    def my_update_means(X, labels, centres):                # d hard-coded: the 3-D case
+        return np.array([X[labels == j, :2].mean(axis=0) if np.any(labels == j) else centres[j, :2]
+                         for j in range(len(centres))])
+    verdict(exercises.check_update_means, my_update_means, capsys,
+            ["case 4 of 4", "the centres has shape (4, 2), expected (4, 3)", "this case has k = 4 and d = 3"])
 
     def my_assign(X, centres):
         return np.array([min(range(3), key=lambda j: ((x - centres[j]) ** 2).sum()) for x in X])

@@ -6,9 +6,7 @@
 - the `emlib` functions a section lists are exactly those the notebook's code cells call
   (`module.function(` on an emlib module, or a name imported from one), and the checks it names
   exist in emlib.exercises and are exactly the ones the notebook calls;
-- a lesson builds only on earlier lessons, and the guide says so as the course data does;
-- a lesson still being written (emlib.course.PLANNED, the guide's "Lessons being written") has no
-  notebook yet: once it lands, these tests fail until its row and section are moved up.
+- a lesson builds only on earlier lessons, and the guide says so as the course data does.
 """
 import ast
 import json
@@ -24,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "INSTRUCTORS.md"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LESSONS_HEADING = "## Lesson by lesson"
-PLANNED_HEADING = "## Lessons being written"
 SECTION = re.compile(r"^### (\d\d) · ", re.MULTILINE)
 FIELD = re.compile(r"^\*\*(?P<name>[^*]+):\*\* *(?P<value>.*)$", re.MULTILINE)
 NAME = re.compile(r"`([\w.]+)`")
@@ -138,8 +135,7 @@ def test_every_notebook_has_exactly_one_section_and_every_section_a_notebook():
     assert sorted(in_guide) == in_guide, f"the sections of {LESSONS_HEADING!r} are out of order: {in_guide}"
     missing = sorted(set(numbers_on_disk()) - set(in_guide))
     orphans = sorted(set(in_guide) - set(numbers_on_disk()))
-    assert not missing, (f"notebook(s) {missing} have no section under {LESSONS_HEADING!r} in INSTRUCTORS.md "
-                         f"(a lesson that landed: move its section up from {PLANNED_HEADING!r})")
+    assert not missing, f"notebook(s) {missing} have no section under {LESSONS_HEADING!r} in INSTRUCTORS.md"
     assert not orphans, f"INSTRUCTORS.md has sections for lesson(s) {orphans}, which have no notebook"
 
 
@@ -148,23 +144,13 @@ def test_every_notebook_is_a_node_of_the_course_map_and_every_node_a_notebook():
     on_disk = [p.stem for p in NOTEBOOKS]
     assert stems == on_disk, ("emlib.course.LESSONS must list the notebooks of notebooks/, in order: "
                               f"missing {sorted(set(on_disk) - set(stems))}, without a notebook "
-                              f"{sorted(set(stems) - set(on_disk))} (a lesson that landed: move its row "
-                              "from PLANNED to LESSONS, then `make figures`)")
+                              f"{sorted(set(stems) - set(on_disk))} (then `make figures`)")
 
 
 def test_each_section_names_its_notebook():
     for number, section in guide_sections():
         assert f"`notebooks/{course.lesson(number).stem}.ipynb`" in fields(section).get("Notebook", ""), \
             f"lesson {number}: its **Notebook:** line does not name notebooks/{course.lesson(number).stem}.ipynb"
-
-
-def test_planned_lessons_have_no_notebook_yet_and_agree_with_the_course_data():
-    planned = [number for number, _ in guide_sections(PLANNED_HEADING)]
-    assert planned == [item.number for item in course.PLANNED], \
-        f"the guide's {PLANNED_HEADING!r} ({planned}) and emlib.course.PLANNED disagree"
-    landed = sorted(set(planned) & set(numbers_on_disk()))
-    assert not landed, (f"lesson(s) {landed} landed: move each row from emlib.course.PLANNED to LESSONS and its "
-                        f"section in INSTRUCTORS.md from {PLANNED_HEADING!r} to {LESSONS_HEADING!r}")
 
 
 # ----------------------------------------------------------------------------------------
@@ -192,28 +178,18 @@ def test_the_checks_named_exist_and_are_those_the_notebook_calls(number, section
 
 
 def test_a_lesson_builds_only_on_earlier_lessons():
-    for rows in (course.LESSONS, course.PLANNED):
-        numbers = [item.number for item in rows]
-        assert numbers == sorted(numbers), f"lessons out of order: {numbers}"
-    order = [item.number for item in (*course.LESSONS, *course.PLANNED)]
+    order = [item.number for item in course.LESSONS]
+    assert order == sorted(order), f"lessons out of order: {order}"
     assert len(set(order)) == len(order), f"a lesson number appears twice: {order}"
     for item in course.LESSONS:
         wrong = [n for n in item.builds_on if n >= item.number or n not in order]
         assert not wrong, f"lesson {item.number} builds on {wrong}: a lesson builds only on earlier lessons"
         assert item.part in course.PARTS, f"lesson {item.number}: no part {item.part!r}"
-    known = {item.number for item in course.LESSONS}
-    for item in course.PLANNED:
-        wrong = [n for n in item.builds_on if n >= item.number or n not in order]
-        assert not wrong, f"planned lesson {item.number} builds on {wrong}: a lesson builds only on earlier lessons"
-    # a lesson of the course builds only on lessons of the course (the map draws only those)
-    for item in course.LESSONS:
-        assert set(item.builds_on) <= known, f"lesson {item.number} builds on a lesson not in the course"
 
 
-@pytest.mark.parametrize("heading", [LESSONS_HEADING, PLANNED_HEADING])
-def test_the_guide_says_what_each_lesson_builds_on_as_the_course_data_does(heading):
-    data = {item.number: item for item in (*course.LESSONS, *course.PLANNED)}
-    for number, section in guide_sections(heading):
+def test_the_guide_says_what_each_lesson_builds_on_as_the_course_data_does():
+    data = {item.number: item for item in course.LESSONS}
+    for number, section in guide_sections():
         said = fields(section).get("Builds on", "")
         listed = re.findall(r"\b\d\d\b", said)
         assert tuple(listed) == data[number].builds_on, \

@@ -1,6 +1,8 @@
 """Memory and speed of `fit`: no (n, k, d) temporaries, half scikit-learn's memory at most, and
 several times faster than scikit-learn per iteration (issue 12's targets, with room for load),
 for every covariance type (issue 13)."""
+import time
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -61,3 +63,25 @@ def test_fit_of_each_covariance_type_is_faster_than_sklearns(covariance_type, d,
         f"{covariance_type}: emlib {t['emlib'] * 1e3:.2f} ms/iteration, "
         f"scikit-learn {t['scikit-learn'] * 1e3:.2f} ms/iteration"
     )
+
+
+def test_a_small_fit_takes_no_longer_with_blas_threads():
+    # OpenBLAS wakes its threads for LAPACK calls however small: one triangular solve (trtrs) per
+    # component per E-step took ~1.5 ms with 2 threads on a busy 2-core machine against ~10 us with
+    # one, and made a notebook's fits on 300 points 40 times slower (lesson 09: 50 s instead of
+    # 1 s).  The E-step now inverts the factors in numpy (emlib._blocked.inverse_factors).
+    from emlib import data
+    X, _ = data.seed_data()
+    init = data.seed_initial_params()
+
+    def best_time(threads):
+        with threadpool_limits(limits=threads):
+            return min(timeit(lambda: emlib.fit(X, init, max_iter=30, tol=0)) for _ in range(5))
+    one, two = best_time(1), best_time(2)
+    assert two <= 3 * one, f"30 iterations on 300 points: {one * 1e3:.1f} ms with 1 BLAS thread, {two * 1e3:.1f} ms with 2"
+
+
+def timeit(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start

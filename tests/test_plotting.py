@@ -171,6 +171,22 @@ def test_responsibility_colours_mix_the_palette():
     np.testing.assert_allclose(rgb[3], 0.2 * c[0] + 0.3 * c[1] + 0.5 * c[2], rtol=0, atol=1e-15)
 
 
+def test_responsibilities_can_mark_their_centres_in_the_component_colours():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    resp = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+    centres = np.array([[0.2, 0.1], [1.8, 0.3]])
+    ax = plt.figure().add_subplot()
+    points = P.plot_responsibilities(X, resp, ax=ax, centres=centres)
+    marks = [c for c in ax.collections if c is not points]
+    assert len(marks) == 1
+    np.testing.assert_array_equal(marks[0].get_offsets(), centres)
+    np.testing.assert_array_equal(marks[0].get_facecolors()[:, :3], [to_rgb(h) for h in P.PALETTE[:2]])
+    assert len(P.plot_responsibilities(X, resp, ax=plt.figure().add_subplot()).axes.collections) == 1
+    with pytest.raises(ValueError, match=r"centres must have shape \(k, 2\) = \(2, 2\)"):
+        P.plot_responsibilities(X, resp, centres=centres[:1])
+    plt.close("all")
+
+
 def test_point_size_grows_with_certainty():
     X = np.zeros((3, 2))
     resp = np.array([[1 / 3, 1 / 3, 1 / 3], [0.6, 0.2, 0.2], [0.0, 1.0, 0.0]])
@@ -428,6 +444,50 @@ def test_maths_modules_do_not_import_matplotlib():
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def criterion_scan(bic):
+    """A Selection over two covariance types (tied, spherical) and k = 1, 2, 3, with the given BIC."""
+    from emlib.selection import Selection
+
+    return Selection(covariance_types=("tied",) * 3 + ("spherical",) * 3, ks=np.array([1, 2, 3] * 2),
+                     fits=(None,) * 6, bic=np.asarray(bic, dtype=float), aic=np.zeros(6),
+                     collapsed=np.zeros(6, int), criterion="bic", best_k=2, best_covariance_type="spherical")
+
+
+def test_plot_criterion_bars_groups_the_types_by_k_and_stars_the_smallest():
+    bic = [500.0, 120.0, 118.0, 900.0, 110.0, 125.0]     # the smallest: spherical, k = 2
+    artists = P.plot_criterion_bars(criterion_scan(bic))
+    tied, spherical = artists.bars["tied"], artists.bars["spherical"]
+    np.testing.assert_array_equal([b.get_height() for b in tied], bic[:3])
+    np.testing.assert_array_equal([b.get_height() for b in spherical], bic[3:])
+    # each k a group: the two types side by side, centred on k, each type in its own colour
+    centres = lambda bars: np.array([b.get_x() + b.get_width() / 2 for b in bars])
+    np.testing.assert_allclose((centres(tied) + centres(spherical)) / 2, [1, 2, 3])
+    assert np.all(centres(tied) < centres(spherical))
+    assert {to_rgb(b.get_facecolor()[:3]) for b in tied} == {to_rgb(P.PALETTE[0])}
+    assert {to_rgb(b.get_facecolor()[:3]) for b in spherical} == {to_rgb(P.PALETTE[1])}
+    (x, y), = artists.best.get_offsets()
+    assert x == pytest.approx(centres(spherical)[1]) and 110.0 < y < 118.0
+    # the view: from just below the smallest to best + 4 (median - best) = 110 + 4 * 12 = 158;
+    # the two bars above it (500 and 900) are labelled with their values
+    ax = artists.best.axes
+    bottom, top = ax.get_ylim()
+    assert 100.0 < bottom < 110.0 and 158.0 < top < 165.0
+    assert sorted(t.get_text() for t in artists.clipped) == ["500 \u2191", "900 \u2191"]
+    labels = ax.get_legend_handles_labels()[1]
+    assert "tied (EEE)" in labels and "spherical (VII)" in labels and any("spherical, k = 2" in t for t in labels)
+    assert ax.get_xlabel() and "smaller is better" in ax.get_ylabel() and ax.get_title()
+
+
+def test_plot_criterion_bars_draws_other_values_and_refuses_the_wrong_number():
+    scan = criterion_scan([10.0, 8.0, 9.0, 12.0, 11.0, 9.5])
+    artists = P.plot_criterion_bars(scan, values=[5.0, 4.0, 3.0, 6.0, 7.0, 4.5], name="ICL")
+    np.testing.assert_array_equal([b.get_height() for b in artists.bars["tied"]], [5.0, 4.0, 3.0])
+    assert artists.clipped == []                                # every value within the view
+    assert artists.best.axes.get_ylabel() == "ICL (smaller is better)"
+    with pytest.raises(ValueError, match=r"values must have one number per row of selection, shape \(6,\)"):
+        P.plot_criterion_bars(scan, values=[1.0, 2.0])
 
 
 def test_plot_criteria_draws_both_curves_and_marks_the_chosen_k():

@@ -6,6 +6,8 @@ drawn from 3 components) and, on Old Faithful, against scikit-learn's own BIC ra
 """
 import numpy as np
 import pytest
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
@@ -92,6 +94,37 @@ def test_bic_difference_between_units_is_the_jacobian():
     shift = 2 * len(X) * np.log(X.std(axis=0)).sum()
     np.testing.assert_allclose(bic(X, params_x), bic(Z, params_z) + shift, rtol=1e-10)
     np.testing.assert_allclose(aic(X, params_x), aic(Z, params_z) + shift, rtol=1e-10)
+
+
+# ----------------------------------------------------------------------------------------
+# icl
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind, k", [("full", 3), ("tied", 3), ("diag", 3), ("spherical", 4)])
+def test_icl_by_hand(kind, k):
+    # On standardised Old Faithful: gamma from scipy's densities, BIC with p counted by hand,
+    # ICL = BIC + 2 EN(gamma) and, hard, BIC - 2 sum_i log max_j gamma_ij.
+    Z, _, _ = data.standardize(data.old_faithful())
+    params = emlib.fit(Z, k, rng=0, covariance_type=kind).params
+    log_joint = np.column_stack([np.log(w) + multivariate_normal.logpdf(Z, m, S)
+                                 for w, m, S in zip(params.weights, params.means, params.covariances)])
+    log_gamma = log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+    n, d = Z.shape
+    p = (k - 1) + k * d + {"full": k * 3, "tied": 3, "diag": k * 2, "spherical": k}[kind]
+    bic_by_hand = -2 * logsumexp(log_joint, axis=1).sum() + p * np.log(n)
+    entropy = -(np.exp(log_gamma) * log_gamma).sum()
+    assert entropy > 1.0                                   # the components overlap: ICL > BIC
+    np.testing.assert_allclose(selection.icl(Z, params), bic_by_hand + 2 * entropy, rtol=1e-10)
+    np.testing.assert_allclose(selection.icl(Z, params, hard=True),
+                               bic_by_hand - 2 * log_gamma.max(axis=1).sum(), rtol=1e-10)
+
+
+def test_icl_equals_bic_for_one_component_and_when_every_point_is_certain():
+    X, _ = data.seed_data()
+    one = GMM([1.0], [X.mean(axis=0)], [np.cov(X, rowvar=False, bias=True)])
+    assert selection.icl(X, one) == pytest.approx(bic(X, one), rel=1e-14)
+    far = GMM([0.5, 0.5], [[-1e3, 0.0], [1e3, 0.0]], [np.eye(2), np.eye(2)])   # all points closer to
+    Y = np.array([[-1e3, 1.0], [-999.0, 0.0], [1e3, 2.0]])                     # one mean than the other
+    assert selection.icl(Y, far) == bic(Y, far) == selection.icl(Y, far, hard=True)
 
 
 # ----------------------------------------------------------------------------------------
@@ -211,7 +244,7 @@ def test_n_parameters_refuses_bad_input(k, d, error, words):
         n_parameters(k, d)
 
 
-@pytest.mark.parametrize("criterion", [bic, aic])
+@pytest.mark.parametrize("criterion", [bic, aic, selection.icl])
 def test_bic_and_aic_refuse_bad_input(criterion):
     X, _ = data.seed_data()
     params = data.seed_true_params()

@@ -27,6 +27,7 @@ CHECKS = {
     "03_m_step.ipynb": ["check_m_step_1d", "check_m_step"],
     "04_convergence.ipynb": ["check_em_iteration"],
     "07_choosing_k.ipynb": ["check_bic"],
+    "12_priors_and_bayesian_mixtures.ipynb": ["check_map_update"],
 }
 
 
@@ -34,9 +35,11 @@ make_student = load_tool("make_student")
 
 
 def read(path):
-    """A notebook without its speaker notes (cells tagged "notes", which the student edition leaves out)."""
+    """A notebook without the cells the student edition leaves out: speaker notes (tagged "notes")
+    and answers in words (Markdown tagged "solution")."""
     nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if make_student.NOTES_TAG not in c.metadata.get("tags", [])]
+    nb.cells = [c for c in nb.cells if not (make_student.NOTES_TAG in c.metadata.get("tags", [])
+                                            or (c.cell_type == "markdown" and "solution" in c.metadata.get("tags", [])))]
     return nb
 
 
@@ -133,6 +136,78 @@ def test_every_solution_cell_is_stubbed_and_no_solution_leaks(path):
         assert not leaked, f"{where}: solution lines appear in the student edition: {leaked}"
 
 
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_no_answer_stands_in_untagged_markdown(path):
+    """Prose that reads out a solution (under the Solutions heading, or after a solution answered in
+    place) would be copied into the student edition unless it is tagged "solution" or "notes"."""
+    cells = nbformat.read(path, as_version=4).cells
+    leaks = [f"cell {i} ({why}): {cells[i].source[:80]!r}" for i, why in make_student.untagged_answers(cells)]
+    assert not leaks, (f"{path.name}: untagged Markdown where an answer goes would leak into the student "
+                       f"edition; tag it 'solution' (left out) or 'notes':\n" + "\n".join(leaks))
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_answers_in_words_are_not_in_the_student_edition(path):
+    answers = [c.source for c in nbformat.read(path, as_version=4).cells
+               if c.cell_type == "markdown" and "solution" in c.metadata.get("tags", [])]
+    student = "\n".join(c.source for c in nbformat.read(STUDENT / path.name, as_version=4).cells)
+    for answer in answers:
+        lines = [line for line in answer.splitlines() if len(line.strip()) > 20]
+        assert not any(line in student for line in lines), (
+            f"notebooks/student/{path.name} holds the answer {answer[:80]!r}: {RUN_IT}")
+
+
+def _lesson(*cells):
+    """A small solution notebook from (cell_type, source, tags) triples."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    make = {"code": new_code_cell, "markdown": new_markdown_cell}
+    return new_notebook(cells=[make[kind](source, metadata={"tags": tags} if tags else {})
+                               for kind, source, tags in cells])
+
+
+#: Lesson 09's leak (a review found it in the student edition): answers in words under the
+#: Solutions heading, after each solution cell, untagged.
+PLANTED = [("markdown", "# 09 · A lesson", None),
+           ("markdown", "## Exercises\n\n**Exercise 1.** Write `f`.", None),
+           ("code", "def f(x):\n    return x", ["solution"]),
+           ("markdown", "The check tries three cases.", ["notes"]),
+           ("code", "exercises.check_f(f)", None),
+           ("markdown", "**Exercise 2.** What happens at sigma = 3?", None),
+           ("markdown", "### Solutions", None),
+           ("code", "print(2)", ["solution"]),
+           ("markdown", "#### Exercise 2", None),
+           ("markdown", "At sigma = 3 two centres merge into one.", None),
+           ("markdown", "The numbers, for the speaker.", ["notes"]),
+           ("markdown", "## Further reading\n\n- Bishop (2006), §9.1.", None),
+           ("markdown", "For the curious: Arthur and Vassilvitskii.", None)]
+
+
+def test_answers_in_words_are_found_wherever_they_stand_untagged():
+    cells = _lesson(*PLANTED).cells
+    assert make_student.untagged_answers(cells) == [(9, "under the Solutions heading")]
+    in_place = PLANTED[:3] + [("markdown", "So f returns its argument.", None)] + PLANTED[3:]
+    assert make_student.untagged_answers(_lesson(*in_place).cells) == [
+        (3, "after a solution cell, before the next check cell, heading or exercise"),
+        (10, "under the Solutions heading")]
+    tagged = [(kind, source, ["solution"] if source.startswith(("At sigma", "So f")) else tags)
+              for kind, source, tags in in_place]
+    nb = _lesson(*tagged)
+    assert make_student.untagged_answers(nb.cells) == []
+    student = "\n".join(c.source for c in make_student.studentise(nb, "09_a_lesson.ipynb").cells)
+    assert "two centres merge" not in student and "returns its argument" not in student
+    assert "For the curious" in student and "What happens at sigma = 3?" in student
+
+
+def test_make_student_refuses_to_write_an_edition_that_would_leak(tmp_path, monkeypatch):
+    source = tmp_path / "notebooks"
+    source.mkdir()
+    nbformat.write(_lesson(*PLANTED), source / "09_a_lesson.ipynb")
+    monkeypatch.setattr(make_student, "SOURCE", source)
+    with pytest.raises(SystemExit, match=r"09_a_lesson.ipynb, cell 9: untagged Markdown under the Solutions heading"):
+        make_student.main(["--out", str(tmp_path / "student")])
+    assert not (tmp_path / "student").exists()
+
+
 def test_the_stubs_keep_signatures_docstrings_and_the_instruction():
     nb = read(STUDENT / "02_e_step.ipynb")
     stub = next(c.source for c in nb.cells if is_solution(c) and "def my_e_step" in c.source)
@@ -169,6 +244,7 @@ ANSWERED_BY = {
     "check_m_step": ["m_step"],
     "check_em_iteration": ["m_step", "e_step"],
     "check_bic": ["bic"],
+    "check_map_update": ["m_step", "map_update"],
 }
 
 

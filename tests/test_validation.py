@@ -381,3 +381,36 @@ def test_m_step_singular_covariance_is_named_and_suggests_reg_covar():
     with pytest.raises(emlib.CollapseError, match=r"component 0 has collapsed.*reg_covar"):
         emlib.m_step(data, np.ones((10, 1)))
     assert np.linalg.eigvalsh(emlib.m_step(data, np.ones((10, 1)), reg_covar=1e-6).covariances[0]).min() > 0
+
+
+def test_a_component_on_one_point_is_a_collapse_even_with_a_diagonal_covariance():
+    # Component 1 is given one point, (5.3, 3.31).  Its mean is computed about the data's mean and
+    # misses x_2 by one rounding step (4.4e-16), so the spherical variance is (4.4e-16)^2 / 2 =
+    # 9.9e-32, not 0: sigma^2 I passes every Cholesky pivot test (its correlation matrix is I),
+    # and lesson 11's choose_k once took such a fit for the best model.  It is a collapse.
+    rng = np.random.default_rng(0)
+    data = np.vstack([rng.standard_normal((60, 2)), [[5.3, 3.31]]])
+    resp = np.zeros((61, 2))
+    resp[:60, 0], resp[60, 1] = 1.0, 1.0
+    for kind in ("full", "diag", "spherical"):
+        with pytest.raises(emlib.CollapseError, match=r"component 1 has collapsed.*reg_covar"):
+            emlib.m_step(data, resp, covariance_type=kind)
+    # reg_covar keeps it a (narrow) component: variance 1e-6 + 9.9e-32
+    narrow = emlib.m_step(data, resp, covariance_type="spherical", reg_covar=1e-6)
+    np.testing.assert_allclose(np.diag(narrow.covariances[1]), 1e-6, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["full", "diag", "spherical"])
+def test_a_tight_cluster_far_from_the_rest_is_no_collapse(kind):
+    # 50 points with standard deviation 1e-6 at (1e4, -1e4), 1e10 of their own standard
+    # deviations from the other 50: a real component, whose variance (1e-12) is far above the
+    # rounding of numbers near 1e4 (eps 1e4 = 2.2e-12, squared 4.9e-24).  The M-step from the
+    # true labels gives each cluster's own moments (numpy's, independently).
+    rng = np.random.default_rng(3)
+    tight = np.array([1e4, -1e4]) + 1e-6 * rng.standard_normal((50, 2))
+    data = np.vstack([rng.standard_normal((50, 2)), tight])
+    resp = np.repeat(np.eye(2), 50, axis=0)
+    params = emlib.m_step(data, resp, covariance_type=kind)
+    variances = tight.var(axis=0)
+    expected = {"full": variances, "diag": variances, "spherical": np.full(2, variances.mean())}[kind]
+    np.testing.assert_allclose(np.diag(params.covariances[1]), expected, rtol=1e-6)

@@ -17,7 +17,19 @@ Every code cell tagged `solution` (cell metadata "tags": ["solution"]) is stubbe
   heading N is the last "**Exercise N.**" above the cell (an exercise answered in place); under it,
   the exercises not answered in place, in order.
 
-Speaker notes (cells tagged `notes`, see tools/slide_metadata.py) are left out.
+Every Markdown cell tagged `solution` (an answer in words: what a solution's output shows) is left
+out, and so are speaker notes (cells tagged `notes`, see tools/slide_metadata.py).  The rule that keeps
+answers out of the student edition: an answer is in a cell tagged `solution` (code or Markdown) or in
+a speaker note, never in untagged Markdown.  This script refuses to write the edition while an
+untagged Markdown cell stands where an answer goes (`untagged_answers`, which tests/test_student_edition.py
+applies to every lesson):
+
+- under the "Solutions" heading, up to the next heading of its level or higher (e.g. "## Further
+  reading"), every cell is tagged `solution` or `notes`, or is a heading alone;
+- after a cell tagged `solution` (an exercise answered in place), every Markdown cell up to the
+  next untagged code cell (its check), heading or exercise ("**Exercise N.**") is tagged `solution`
+  or `notes`.
+
 The "Solutions" heading becomes "Your answers", and the first Markdown cell gets a note saying which
 edition this is (and, in a notebook with check cells, to run the check under each function).
 Everything else is copied unchanged, so the check cells (`exercises.check_e_step(my_e_step)`)
@@ -43,10 +55,63 @@ ANSWERS_HEADING = r"\1Your answers"
 CHECK = "exercises.check_"
 EXERCISE = re.compile(r"\*\*Exercise (\d+)\.\*\*")
 INSTRUCTION = re.compile(r"^\s*#\s*(?:Exercise\b[^:]*:\s*)?(.*\S)")
+HEADING = re.compile(r"^(#{1,6})[ \t]+\S")
+
+
+def tagged(cell, tag):
+    return tag in cell.metadata.get("tags", [])
 
 
 def is_solution(cell):
-    return cell.cell_type == "code" and TAG in cell.metadata.get("tags", [])
+    """A code cell tagged `solution`: stubbed in the student edition."""
+    return cell.cell_type == "code" and tagged(cell, TAG)
+
+
+def is_answer_in_words(cell):
+    """A Markdown cell tagged `solution`: left out of the student edition."""
+    return cell.cell_type == "markdown" and tagged(cell, TAG)
+
+
+def _heading_only(cell):
+    lines = [line for line in cell.source.splitlines() if line.strip()]
+    return bool(lines) and all(HEADING.match(line) for line in lines)
+
+
+def untagged_answers(cells):
+    """The Markdown cells that stand where an answer goes but are tagged neither `solution` nor
+    `notes`, and so would be copied into the student edition: [(index, why), ...].
+
+    Under the Solutions heading (up to the next heading of its level or higher) every cell but a
+    heading alone is an answer; after a cell tagged `solution`, so is every Markdown cell up to the
+    next untagged code cell, heading or "**Exercise N.**".
+    """
+    found, solutions_level, after_solution = [], None, False
+    for i, cell in enumerate(cells):
+        kept_back = tagged(cell, TAG) or tagged(cell, NOTES_TAG)
+        level = _heading_level(cell) if cell.cell_type == "markdown" else None
+        if solutions_level is not None and level is not None and level <= solutions_level \
+                and not SOLUTIONS_HEADING.search(cell.source):
+            solutions_level = None                                   # e.g. "## Further reading"
+        if cell.cell_type == "markdown" and SOLUTIONS_HEADING.search(cell.source):
+            solutions_level = len(SOLUTIONS_HEADING.search(cell.source).group(1).strip())
+            after_solution = False
+            continue
+        if cell.cell_type == "markdown" and not kept_back:
+            if solutions_level is not None and not _heading_only(cell):
+                found.append((i, "under the Solutions heading"))
+            elif after_solution and level is None and not EXERCISE.search(cell.source):
+                found.append((i, "after a solution cell, before the next check cell, heading or exercise"))
+        if tagged(cell, TAG):
+            after_solution = True
+        elif (cell.cell_type == "code" or level is not None or EXERCISE.search(cell.source)) \
+                and not tagged(cell, NOTES_TAG):
+            after_solution = False
+    return found
+
+
+def _heading_level(cell):
+    match = HEADING.match(cell.source.lstrip("\n"))
+    return len(match.group(1)) if match else None
 
 
 def _comment_text(line):
@@ -129,7 +194,7 @@ def studentise(nb, name="the solution notebook"):
     name: the solution notebook's file name, quoted in the note added to the first Markdown cell.
     """
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))       # a deep copy
-    nb.cells = [c for c in nb.cells if NOTES_TAG not in c.metadata.get("tags", [])]   # the speaker's only
+    nb.cells = [c for c in nb.cells if not (tagged(c, NOTES_TAG) or is_answer_in_words(c))]   # kept back
     numbers = exercise_numbers(nb.cells)
     checks = any(c.cell_type == "code" and CHECK in c.source for c in nb.cells)
     first_markdown = next((c for c in nb.cells if c.cell_type == "markdown"), None)
@@ -178,6 +243,11 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(TARGET), help="where to write the student notebooks")
     args = parser.parse_args(argv)
+    leaks = [f"  {path.name}, cell {i}: untagged Markdown {why}"
+             for path in solution_notebooks(SOURCE) for i, why in untagged_answers(nbformat.read(path, 4).cells)]
+    if leaks:
+        sys.exit("make_student: these cells would copy an answer into the student edition; tag each "
+                 "'solution' (left out) or 'notes' (a speaker note):\n" + "\n".join(leaks))
     for path in make_student(SOURCE, args.out):
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 

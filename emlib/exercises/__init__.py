@@ -12,6 +12,9 @@
     check_inertia(my_inertia)                09: k-means' objective J, a float
     check_bernoulli_e_step(my_bernoulli_e_step)  10: gamma (n, k) of a mixture of Bernoullis
     check_bernoulli_m_step(my_bernoulli_m_step)  10: weights, probabilities with a Beta(a, b) prior
+    check_n_parameters(my_n_parameters)      11: free parameters of each covariance structure
+    check_covariances(my_covariances)        11: the M-step's covariances of each structure (k, d, d)
+    check_map_update(my_map_update)          12: the MAP M-step of one component, mu_j and Sigma_j
     check_class_posterior(my_class_posterior)  13: P(c | x_i) (n, C), one mixture per class
 
 Your functions take and return plain numpy arrays (weights (k,), means (k, d), covariances
@@ -28,18 +31,21 @@ raises any other exception gets a verdict naming the exception, the case and the
 code that raised, without a traceback.
 
 One module per lesson (sampling, e_step, m_step, em_iteration, bic, kmeans, bernoulli,
-classify); what they share is in
-`checking` (running, comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
+covariance_structures, map_update, classify); what they share is in `checking` (running,
+comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
 """
 from .bernoulli import check_bernoulli_e_step, check_bernoulli_m_step
 from .bic import check_bic
 from .classify import check_class_posterior
+from .covariance_structures import check_covariances, check_n_parameters
 from .e_step import check_e_step, check_log_likelihood
 from .em_iteration import check_em_iteration
 from .kmeans import check_assign, check_inertia, check_update_means
+from .map_update import check_map_update
 from .m_step import check_m_step, check_m_step_1d
 from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
            "check_em_iteration", "check_bic", "check_assign", "check_update_means", "check_inertia",
-           "check_bernoulli_e_step", "check_bernoulli_m_step", "check_class_posterior"]
+           "check_bernoulli_e_step", "check_bernoulli_m_step", "check_n_parameters", "check_covariances",
+           "check_map_update", "check_class_posterior"]

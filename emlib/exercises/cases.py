@@ -16,7 +16,8 @@ from .checking import Case
 #: The sizes of the notebooks' data (the seed's): a function that uses them in place of its
 #: arguments' sizes passes on the notebook's data and fails elsewhere.
 NOTEBOOK = dict(n=300, k=3, d=2)
-#: Below this, exp() underflows to 0 in double precision: a naive density is exactly 0 there.
+#: Below this, exp() leaves the normal doubles (finfo.tiny, 2.2e-308): its result is subnormal and
+#: imprecise, and below log(5e-324), about -745, exactly 0. A naive density is unusable there.
 UNDERFLOW = np.log(np.finfo(float).tiny)
 
 
@@ -122,7 +123,7 @@ def log_joint(X, params):
 
 
 def far_rows(X, params):
-    """Rows whose every pi_j N(x_i | mu_j, Sigma_j) underflows to 0 in double precision."""
+    """Rows whose every pi_j N(x_i | mu_j, Sigma_j) underflows (below the smallest normal double)."""
     return log_joint(X, params).max(axis=1) < UNDERFLOW
 
 

@@ -28,11 +28,14 @@ def _case(title, evaluate, **data):
     """A checking.Case with n in its title and, for sizes other than the notebook's (k = 3, d = 2),
     the hint to take them from the arguments."""
     n, d = data["X"].shape
-    k = len(data["centres"])
+    return Case(title, evaluate, data, n=n, size_hint=_sizes_hint(len(data["centres"]), d))
+
+
+def _sizes_hint(k, d):
+    """For sizes other than the notebook's (k = 3, d = 2), the hint to take them from the arguments."""
     other = [f"{name} = {value}" for name, value, usual in (("k", k, 3), ("d", d, 2)) if value != usual]
-    hint = (f"this case has {' and '.join(other)}: take the sizes from the arguments (len(centres), "
+    return (f"this case has {' and '.join(other)}: take the sizes from the arguments (len(centres), "
             "X.shape[1]), not from the notebook's data (k = 3, d = 2).") if other else None
-    return Case(title, evaluate, data, n=n, size_hint=hint)
 
 
 def four_clusters_3d():
@@ -125,7 +128,9 @@ def cluster_means(X, labels, centres):
 
 def _update_means_case(call, X, labels, centres):
     k, d = centres.shape
+    notebook_sizes = {shape: _sizes_hint(k, d) for shape in [(3, d), (k, 2), (3, 2)] if shape != (k, d)}
     got = array(call(X=X, labels=labels, centres=centres), "the centres", (k, d), {
+        **notebook_sizes,                                      # k or d hard-coded to the notebook's
         (d, k): "the centres are transposed: one row per centre, shape (k, d).",
         (len(X), d): "return one centre per cluster, shape (k, d), not one row per point.",
     })
@@ -169,7 +174,8 @@ def check_update_means(fn):
     Cases: ten points in three groups; the seed's data labelled by its starting means; the same
     data with a fourth centre that no point is nearest to; 40 points in 3-D with k = 4.
     Recognises an empty cluster's 0/0 = NaN or a centre set to 0, centres returned unchanged, the
-    mean of all the points, sums not divided, a division by n, medians, a transposed result.
+    mean of all the points, sums not divided, a division by n, medians, a transposed result, and k or
+    d taken from the notebook's data (3 centres, 2 coordinates) instead of the arguments.
     Prints a verdict, returns True when every case passes.
     """
     ten = np.array([[0.0, 0.0], [1.0, 0.5], [0.5, 2.0], [4.0, 4.0], [5.0, 3.0], [6.0, 5.5],
