@@ -63,12 +63,12 @@ __all__ = [
 DEFAULT_OUTDIR = Path(__file__).resolve().parents[1] / "figures"
 #: Resolution of the PNGs (the SVGs are vector graphics).
 PNG_DPI = 150
-#: The style every figure is drawn in, on top of matplotlib's defaults.
+#: The style every figure is drawn in, on top of matplotlib's defaults: the lessons' type sizes
+#: (plotting.LESSON_STYLE, which read on a projected slide), and what makes the files reproducible.
 FIXED_RC = {
+    **plotting.LESSON_STYLE,
     "font.family": "DejaVu Sans",          # shipped with matplotlib: the same glyphs everywhere
-    "font.size": 10.0,
     "mathtext.fontset": "dejavusans",
-    "figure.dpi": 100.0,
     "savefig.dpi": PNG_DPI,
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
@@ -162,13 +162,18 @@ def _seed_converged():
 # The registry
 # ----------------------------------------------------------------------------------------
 #: name -> draw(fig): draws the figure into an empty matplotlib Figure.  Each function also
-#: carries .figsize (inches), .shows (one line for the index) and .notebooks (where it is used).
+#: carries .figsize (inches), .shows (one line for the index), .notebooks (the lessons that show
+#: it) and .calls (what a lesson's code cell holds when it draws it: see _figure).
 FIGURES = {}
 
 
-def _figure(name, *, figsize, shows, notebooks):
+def _figure(name, *, figsize, shows, notebooks, calls):
+    """Register draw(fig) as figure `name`.  notebooks: the lessons that show it, each in a code cell
+    that holds every fragment of `calls` (its plotting calls, e.g. "plot_snapshots(", and the
+    arguments that make it this picture): tests/test_figures.py checks it."""
     def register(draw):
-        draw.figure_name, draw.figsize, draw.shows, draw.notebooks = name, figsize, shows, notebooks
+        draw.figure_name, draw.figsize, draw.shows = name, figsize, shows
+        draw.notebooks, draw.calls = notebooks, calls
         FIGURES[name] = draw
         return draw
     return register
@@ -185,31 +190,39 @@ def _component_legend(ax, params, title, **legend_kwargs):
     return ax.legend(handles=handles, title=title, **legend_kwargs)
 
 
-@_figure("seed_data_true_components", figsize=(8.6, 5.4), notebooks=("01_data_generation",),
+def _title(fig, text):
+    """The figure's title, centred over the whole figure (its legend included) and wrapped to its
+    width, so that no line runs past an edge."""
+    return fig.suptitle(t=text, wrap=True)
+
+
+@_figure("seed_data_true_components", figsize=(10.0, 5.6), notebooks=("01_data_generation",),
+         calls=("plot_data(X, labels=labels", "plot_ellipses(true_params"),
          shows="the seed's 300 points coloured by the component that drew them, with the true "
                "components' 1σ and 2σ ellipses")
 def seed_data_true_components(fig):
     X, labels, true, _ = _seed()
     ax = fig.add_subplot()
-    plotting.plot_data(X, labels=labels, ax=ax,
-                       title="The seed's data: 100 points from each of three Gaussians,\n"
-                             "coloured by the component that drew them; true 1σ and 2σ ellipses dashed")
-    plotting.plot_ellipses(true, ax=ax, n_std=(1, 2), linestyle="--")
+    plotting.plot_data(X, labels=labels, ax=ax, title="")
+    plotting.plot_ellipses(true, ax=ax, n_std=(1, 2), linestyle="--", title="")
     _component_legend(ax, true, title="true components (Σ = I)", loc="upper left",
                       bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
+    _title(fig, "The seed's data: 100 points from each of three Gaussians, coloured by the "
+                "component that drew them; the true 1σ and 2σ ellipses dashed")
 
 
-@_figure("seed_fit_vs_truth", figsize=(8.6, 5.4), notebooks=("00_the_seed_script",),
+@_figure("seed_fit_vs_truth", figsize=(10.0, 5.6), notebooks=("00_the_seed_script",),
+         calls=("plot_true_vs_fitted(",),
          shows="the true mixture (dashed) against the mixture EM fits from the seed's start (solid)")
 def seed_fit_vs_truth(fig):
     X, labels, true, _ = _seed()
     ax = fig.add_subplot()
-    plotting.plot_true_vs_fitted(
-        X, true, _seed_converged().params, ax=ax, labels=labels,
-        title="EM from the seed's start (solid) recovers the true components (dashed)")
+    plotting.plot_true_vs_fitted(X, true, _seed_converged().params, ax=ax, labels=labels, title="")
+    _title(fig, "EM from the seed's start (solid) recovers the true components (dashed)")
 
 
-@_figure("e_step_responsibilities", figsize=(11.0, 4.9), notebooks=("02_e_step",),
+@_figure("e_step_responsibilities", figsize=(11.8, 5.4), notebooks=("02_e_step",),
+         calls=("theta0", "plot_responsibilities(", "plot_ellipses(params"),
          shows="soft assignments as colour mixes, at the seed's start θ₀ and after EM converged")
 def e_step_responsibilities(fig):
     X, _, _, theta0 = _seed()
@@ -219,11 +232,12 @@ def e_step_responsibilities(fig):
         resp = _steady_resp(X, params)
         plotting.plot_responsibilities(X, resp, ax=ax, title=f"Responsibilities {when}")
         plotting.plot_ellipses(params, ax=ax, n_std=(1, 2))
-    fig.suptitle(t="The E-step: each point coloured by its responsibilities "
-                   r"$\gamma_{ij}$ (a mix of the component colours), with 1σ and 2σ ellipses")
+    _title(fig, "The E-step: each point coloured by its responsibilities "
+                r"$\gamma_{ij}$ (a mix of the component colours); 1σ and 2σ ellipses")
 
 
-@_figure("m_step_one_iteration", figsize=(8.6, 5.6), notebooks=("03_m_step",),
+@_figure("m_step_one_iteration", figsize=(10.0, 5.6), notebooks=("03_m_step",),
+         calls=("plot_responsibilities(", "plot_ellipses(theta0", "plot_ellipses(theta1"),
          shows="one M-step: the components move from θ₀ (dashed) to θ₁ (solid), over the "
                "responsibilities under θ₀")
 def m_step_one_iteration(fig):
@@ -231,12 +245,10 @@ def m_step_one_iteration(fig):
     resp = _steady_resp(X, theta0)
     theta1 = steady(m_step(X, resp))
     ax = fig.add_subplot()
-    plotting.plot_responsibilities(
-        X, resp, ax=ax,
-        title=r"One EM iteration: the M-step moves $\theta_0$ (dashed, 1σ) to $\theta_1$ (solid, 1σ and 2σ)"
-              "\nusing the responsibilities under $\\theta_0$ (colour)")
-    plotting.plot_ellipses(theta0, ax=ax, n_std=(1,), linestyle="--", linewidth=1.6, mean_marker="P")
-    plotting.plot_ellipses(theta1, ax=ax, n_std=(1, 2))
+    plotting.plot_responsibilities(X, resp, ax=ax, title="")
+    plotting.plot_ellipses(theta0, ax=ax, n_std=(1,), linestyle="--", linewidth=1.6, mean_marker="P",
+                           title="")
+    plotting.plot_ellipses(theta1, ax=ax, n_std=(1, 2), title="")
     for old, new, color in zip(theta0.means, theta1.means, plotting.component_colors(theta0.k)):
         ax.annotate(text="", xy=tuple(new), xytext=tuple(old), zorder=5,
                     arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.8,
@@ -253,57 +265,74 @@ def m_step_one_iteration(fig):
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
               frameon=False)
+    _title(fig, r"One EM iteration: the M-step moves $\theta_0$ (dashed, 1σ) to $\theta_1$ (solid, "
+                r"1σ and 2σ) using the responsibilities under $\theta_0$ (colour)")
 
 
-@_figure("lower_bound", figsize=(8.6, 5.2), notebooks=("04_convergence",),
+@_figure("lower_bound", figsize=(11.8, 4.8), notebooks=("04_convergence",),
+         calls=("plot_lower_bound(X, theta1, theta2",),
          shows="the lower bound B(q, θ) under the log-likelihood along the path from θ₁ to θ₂: "
-               "why EM never goes down")
+               "why EM never goes down, and why its step is conservative")
 def lower_bound(fig):
     X = _seed()[0]
     history = _seed_run().history
     ax = fig.add_subplot()
-    plotting.plot_lower_bound(
-        X, history[1], history[2], ax=ax,
-        title=r"One EM step on the seed data, from $\theta_1$ to $\theta_2$: the bound built at $\theta_1$"
-              "\ntouches the log-likelihood at s = 0 and peaks at s = 1, so the log-likelihood rises")
+    plotting.plot_lower_bound(X, history[1], history[2], ax=ax, title="")
+    _title(fig, r"One EM step on the seed data, $\theta_1$ to $\theta_2$: the bound touches the "
+                "log-likelihood at s\u00a0=\u00a00 and peaks at s\u00a0=\u00a01; the log-likelihood "
+                "rises further")
 
 
-@_figure("log_likelihood_curve", figsize=(11.0, 4.6), notebooks=("04_convergence",),
-         shows="the log-likelihood after each of 30 EM iterations from the seed's start, in full and "
-               "from t = 1 (where the plateau and the second rise show)")
+#: Gaps to the end below this are not drawn: the log-likelihoods are rounded to DECIMALS decimals.
+GAP_FLOOR = 1e-4
+
+
+@_figure("log_likelihood_curve", figsize=(11.8, 4.8), notebooks=("04_convergence",),
+         calls=("plot_log_likelihood(", '"gap"'),
+         shows="the log-likelihood after each of 30 EM iterations from the seed's start, from t = 1, "
+               "and its distance to the end on a log axis (the plateau, then linear convergence)")
 def log_likelihood_curve(fig):
     log_likelihoods = _seed_run().log_likelihoods
     left, right = fig.subplots(ncols=2)
-    plotting.plot_log_likelihood(log_likelihoods, ax=left,
-                                 title=r"All 30 iterations, from the seed's start $\theta_0$ (t = 0)")
-    plotting.plot_log_likelihood(log_likelihoods, ax=right, start=1,
-                                 title="From t = 1: a plateau, a second rise as one component\n"
-                                       "claims the right-hand cluster, then flat for good")
-    fig.suptitle(t="EM on the seed data: the log-likelihood after each iteration never decreases")
+    plotting.plot_log_likelihood(log_likelihoods, ax=left, start=1,
+                                 title=r"$\ell_t$ from t = 1 ($\ell_0$ = " f"{log_likelihoods[0]:.0f})")
+    plotting.plot_log_likelihood(log_likelihoods, ax=right, start=1, kind="gap", floor=GAP_FLOOR,
+                                 title=r"$\ell_{30} - \ell_t$ on a log axis")
+    _title(fig, "EM on the seed data from the seed's start: the log-likelihood never decreases; "
+                "after a slow stretch its distance to the end falls about fifty-fold per iteration")
 
 
-SNAPSHOT_ITERATIONS = (0, 1, 3, 6, 10, 30)
+SNAPSHOT_ITERATIONS = (0, 1, 5, 8, 12, 30)
 
 
-@_figure("snapshots", figsize=(10.4, 7.4), notebooks=("04_convergence",),
-         shows="EM at iterations 0, 1, 3, 6, 10 and 30 from the seed's start: responsibilities "
-               "and ellipses")
+@_figure("snapshots", figsize=(11.8, 5.6), notebooks=("04_convergence",),
+         calls=("plot_snapshots(X, run.history",),
+         shows="EM at iterations 0, 1, 5, 8, 12 and 30 from the seed's start (responsibilities and "
+               "ellipses), beside the log-likelihood curve with those iterations marked")
 def snapshots(fig):
     X = _seed()[0]
-    grid = fig.subplots(nrows=2, ncols=3, sharex=True, sharey=True)
-    axes = plotting.plot_snapshots(X, _seed_run().history, list(SNAPSHOT_ITERATIONS), axes=grid)
+    run = _seed_run()
+    grid_fig, curve_fig = fig.subfigures(ncols=2, width_ratios=(7.4, 4.4))
+    grid = grid_fig.subplots(nrows=2, ncols=3, sharex=True, sharey=True)
+    axes = plotting.plot_snapshots(X, run.history, list(SNAPSHOT_ITERATIONS), axes=grid)
     for ax in axes:
         ax.label_outer()
-    fig.suptitle(t="EM on the seed data from the seed's start, at iterations t = "
-                   + ", ".join(map(str, SNAPSHOT_ITERATIONS))
-                   + ":\nresponsibilities as colour mixes, 1σ and 2σ ellipses")
+    curve = curve_fig.add_subplot()
+    plotting.plot_log_likelihood(run.log_likelihoods, ax=curve, start=1,
+                                 title=r"log-likelihood $\ell$, the panels marked")
+    shown = [t for t in SNAPSHOT_ITERATIONS if t >= 1]
+    curve.scatter(x=shown, y=run.log_likelihoods[shown], s=90, color=plotting.PALETTE[5],
+                  edgecolors="black", zorder=4)
+    _title(fig, "EM on the seed data from the seed's start: responsibilities as colour mixes, "
+                "1σ and 2σ ellipses")
 
 
 #: The Gaussian of ellipse_sigma_levels: component 0 of notebook 01's rotated example.
 SIGMA_GAUSSIAN = GMM([1.0], [[0.0, 0.0]], [[[2.0, 1.2], [1.2, 1.0]]])
 
 
-@_figure("ellipse_sigma_levels", figsize=(7.6, 6.4), notebooks=(),
+@_figure("ellipse_sigma_levels", figsize=(11.8, 5.6), notebooks=(),
+         calls=("plot_ellipses(", "n_std=(1, 2, 3)"),
          shows="one rotated Gaussian with its 1σ, 2σ and 3σ ellipses and the probability mass "
                "inside each (39.3%, 86.5%, 98.9% in 2-D)")
 def ellipse_sigma_levels(fig):
@@ -312,34 +341,33 @@ def ellipse_sigma_levels(fig):
     z = np.linalg.solve(g.cholesky[0], (points - g.means[0]).T)   # L^{-1}(x - mu)
     d2 = (z ** 2).sum(axis=0)                                       # squared Mahalanobis distance
     ax = fig.add_subplot()
-    plotting.plot_data(points, ax=ax, s=7, alpha=0.45,
-                       title=f"One Gaussian (with {len(points)} points drawn from it) and its 1σ, 2σ and "
-                             "3σ ellipses:\nin 2-D they hold 39.3%, 86.5% and 98.9% of its mass "
-                             "(not the 68-95-99.7% of 1-D)")
+    plotting.plot_data(points, ax=ax, s=7, alpha=0.45, title="")
     for r, linestyle in zip((1, 2, 3), ("-", "--", ":")):
         plotting.plot_ellipses(
-            g, ax=ax, n_std=(r,), linestyle=linestyle, linewidth=2.0,
-            label=f"{r}σ: {100 * ellipse_mass(r):.1f}% of the mass "
+            g, ax=ax, n_std=(r,), linestyle=linestyle, linewidth=2.0, title="",
+            label=f"{r}σ: {100 * ellipse_mass(r):.1f}% of the mass\n"
                   f"({100 * np.mean(d2 <= r ** 2):.1f}% of these {len(points)} points)")
-    ax.legend(loc="upper left", framealpha=0.95,
-              title=r"$\mathcal{N}(\mu, \Sigma)$ with $\mu$ = (0, 0), $\Sigma$ = [[2, 1.2], [1.2, 1]]")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False,
+              title="$\\mathcal{N}(\\mu, \\Sigma)$, $\\mu$ = (0, 0),\n$\\Sigma$ = [[2, 1.2], [1.2, 1]]")
+    _title(fig, f"One Gaussian (with {len(points)} points drawn from it) and its 1σ, 2σ and 3σ "
+                "ellipses: in 2-D they hold 39.3%, 86.5% and 98.9% of its mass (not the 68-95-99.7% of 1-D)")
 
 
 #: The 1-D mixture of density_1d, and the sample EM is fitted to.
 DENSITY_1D_TRUE = GMM([0.35, 0.65], [[-1.5], [2.0]], [[[0.6]], [[1.4]]])
 
 
-@_figure("density_1d", figsize=(9.4, 4.6), notebooks=(),
+@_figure("density_1d", figsize=(11.0, 4.8), notebooks=(),
+         calls=("plot_density_1d(",),
          shows="a 1-D two-component mixture fitted by EM to 400 sampled points: histogram, "
                "fitted density and its weighted components")
 def density_1d(fig):
     x, _ = data.sample(DENSITY_1D_TRUE, n=400, rng=np.random.default_rng(3))
     result = steady(fit(x, 2, rng=0))
     ax = fig.add_subplot()
-    plotting.plot_density_1d(
-        x, result.params, ax=ax, resp=result.responsibilities,
-        title=f"A 1-D mixture fitted by EM (k = 2) to {len(x)} points: histogram, fitted density\n"
-              "and its weighted components; rug: each point coloured by its responsibilities")
+    plotting.plot_density_1d(x, result.params, ax=ax, resp=result.responsibilities, title="")
+    _title(fig, f"A 1-D mixture fitted by EM (k = 2) to {len(x)} points: histogram, fitted density "
+                "and its weighted components; rug: each point coloured by its responsibilities")
 
 
 #: The course map's layout, in data units: one row per lesson (by its number, top to bottom),
@@ -384,7 +412,7 @@ def _course_arrow(ax, start, end, lane):
                                  path_effects=edge))
 
 
-@_figure("course_map", figsize=(11.8, 5.6), notebooks=(INSTRUCTORS_GUIDE,),
+@_figure("course_map", figsize=(11.8, 5.6), notebooks=(INSTRUCTORS_GUIDE,), calls=("figures/course_map.png",),
          shows="the course map: one box per lesson of emlib.course.LESSONS, a column per part of the "
                "course, an arrow from each lesson to each lesson that builds on it")
 def course_map(fig):
@@ -531,7 +559,11 @@ def readme_text():
         f"{MADE_WITH} {matplotlib.__version__}. Another matplotlib version lays out text slightly",
         "differently, so the pixel comparison runs only under this one (elsewhere it is skipped, saying why).",
         "",
-        "| figure | what it shows | used in | files | made alone by |",
+        "A lesson named under \"shown in\" draws the same picture itself, in a code cell that makes the",
+        "figure's plotting calls (each figure's `calls` in `emlib/figures.py`; `tests/test_figures.py`",
+        "checks every lesson against this table).",
+        "",
+        "| figure | what it shows | shown in | files | made alone by |",
         "|---|---|---|---|---|",
         *rows,
         "",

@@ -9,7 +9,7 @@ curve, the lower bound, 1-D densities and an animation of a fit.
     plot_log_likelihood(log_likelihoods)        log p(X | theta_t) over the iterations t
     plot_snapshots(X, history, iterations)      a grid of panels, one per iteration
     plot_lower_bound(X, params_old, params_new) the bound B(q, theta) under log p(X | theta)
-    plot_criteria(selection)                    BIC and AIC against k, the chosen k marked
+    plot_criteria(selection)                    BIC and AIC against k (per covariance type), the choice marked
     plot_criterion_bars(selection)              BIC (or any criterion) as bars over covariance type x k
     plot_density_1d(x, params)                  histogram, mixture density and its components
     plot_images(images, shape)                  vectors as small pictures (binary data, p_j)
@@ -47,18 +47,19 @@ from ._checks import (
     as_float_array, check_data, check_finite, check_number, check_params, check_responsibilities,
 )
 from .compare import align
+from .covariance import MCLUST_NAMES
 from .density import score_samples
 from .em import e_step, log_densities, log_likelihood, lower_bound
 from .geometry import ellipse_geometry, ellipse_mass, params_path
 from .kmeans import assign
 
 __all__ = [
-    "PALETTE", "DATA_GREY", "FIGSIZE", "LESSON_STYLE", "component_colors", "responsibility_colors", "ellipse_geometry",
-    "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans", "plot_responsibilities", "plot_true_vs_fitted",
-    "plot_log_likelihood", "plot_snapshots", "plot_lower_bound", "plot_criteria", "plot_criterion_bars",
-    "plot_density_1d", "plot_images", "plot_log_density", "animate_fit", "view_limits", "EllipseArtists",
-    "KMeansArtists", "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
-    "CriterionBarArtists",
+    "PALETTE", "DATA_GREY", "FIGSIZE", "SLIDE_FIGSIZE", "LESSON_STYLE", "component_colors",
+    "responsibility_colors", "ellipse_geometry", "ellipse_mass", "plot_data", "plot_ellipses", "plot_kmeans",
+    "plot_responsibilities", "plot_true_vs_fitted", "plot_log_likelihood", "plot_snapshots", "plot_lower_bound",
+    "plot_criteria", "plot_criterion_bars", "plot_density_1d", "plot_images", "plot_log_density", "animate_fit",
+    "view_limits", "CriteriaArtists", "CriterionBarArtists", "EllipseArtists", "KMeansArtists",
+    "LogLikelihoodArtists", "LowerBoundArtists", "Density1DArtists", "LogDensityArtists",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette, in the order given to components 0, 1, 2, ...
@@ -76,6 +77,9 @@ PALETTE = (
 DATA_GREY = "#999999"
 #: Size of a single 2-D picture, in inches.
 FIGSIZE = (6.4, 5.4)
+#: The largest figure that fits under a heading on a 1280 x 720 slide, in inches at 100 dpi
+#: (1180 x 560 pixels): composite figures (the snapshot grid) are drawn to fit it.
+SLIDE_FIGSIZE = (11.8, 5.6)
 #: Type sizes that read on a projected slide as well as on a laptop: the lessons start with
 #: plt.style.use(plotting.LESSON_STYLE), and emlib.figures draws every figure under it.  At 100 dpi
 #: 14 pt is about 19 px; a slide shows a figure at 80% of its size or more (tests/test_browser.py),
@@ -111,13 +115,24 @@ class KMeansArtists(NamedTuple):
     centres: object
 
 
+class CriteriaArtists(NamedTuple):
+    """What plot_criteria drew: the BIC and the AIC line (Line2D), or, from a scan over several
+    covariance types, a list of lines (one per type) for the criterion that chose and None for
+    the other; and the marker of the chosen model (PathCollection)."""
+
+    bic: object
+    aic: object
+    best: object
+
+
 class LogLikelihoodArtists(NamedTuple):
-    """What plot_log_likelihood drew: the curve (Line2D) and, with mark=t, the vertical line and
-    the highlighted point (None without mark)."""
+    """What plot_log_likelihood drew: the curve (Line2D); with mark=t, the vertical line and
+    the highlighted point (None without mark); with tols, their horizontal lines (levels)."""
 
     line: object
     mark_line: object = None
     mark_point: object = None
+    levels: list = []
 
 
 class LowerBoundArtists(NamedTuple):
@@ -552,33 +567,78 @@ def plot_log_density(params, ax=None, *, limits, threshold=None, span=12.0, n_gr
 # Curves
 # ----------------------------------------------------------------------------------------
 def plot_log_likelihood(log_likelihoods, ax=None, mark=None, per_point_n=None, *, start=0,
-                        title=None):
+                        kind="value", tols=(), floor=None, title=None):
     """The log-likelihood after each EM iteration, t = 0 (the initial parameters) .. T.
 
     L_t = log p(X | theta_t) = sum_i log sum_j pi_j N(x_i | mu_j, Sigma_j)   (never decreases)
 
+    kind="value"   L_t against t.
+    kind="gap"     L_T - L_t on a log axis, t = start .. T - 1: how far each iteration is from
+                   where the run ended (for a run that has converged, L_T stands in for the
+                   limit L*).  Linear convergence, L* - L_t ~ c r^t, is a straight line of slope
+                   log r: the gap shrinks by the same factor r every iteration.
+    kind="change"  |L_t - L_{t-1}| on a log axis, t = max(start, 1) .. T: what a stopping rule
+                   compares with its tolerance.  tols: tolerances drawn as horizontal lines, each
+                   labelled with the first t whose change falls below it (where fit(tol=...)
+                   stops, with per_point_n = n).
+    On a log axis, a gap or change at or below `floor` is left out (a log axis cannot show 0,
+    and below a few units in the last digit of L it is rounding): floor defaults to
+    1e-10 max_t |L_t|.
+
     log_likelihoods: (T + 1,), e.g. FitResult.log_likelihoods.  mark: an iteration t to
-    highlight (a vertical line and a point).  per_point_n: the number of points n, to plot the
-    average L_t / n instead (comparable across data sets of different sizes).  start: the first
-    t drawn (from a poor start, L_0 can be so low that it flattens the rest of the curve).
-    Returns LogLikelihoodArtists(line, mark_line, mark_point); the line's x-data are
-    t = start .. T and its y-data the values plotted.
+    highlight (a vertical line and a point; kind="value" only).  per_point_n: the number of
+    points n, to plot the average L_t / n instead (comparable across data sets of different
+    sizes; fit's tol is on this scale).  start: the first t drawn (from a poor start, L_0 can be
+    so low that it flattens the rest of the curve).
+    Returns LogLikelihoodArtists(line, mark_line, mark_point, levels); the line's x-data are the
+    iterations t drawn and its y-data the values plotted; levels: the tolerance lines.
     """
     values = as_float_array(log_likelihoods, "log_likelihoods")
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"log_likelihoods must have shape (T + 1,), but has shape {values.shape}")
     check_finite(values, "log_likelihoods")
-    ylabel = r"log-likelihood $\log p(X \mid \theta_t)$"
+    if kind not in ("value", "gap", "change"):
+        raise ValueError(f'kind must be "value", "gap" or "change", got {kind!r}')
+    if kind != "value" and mark is not None:
+        raise ValueError(f'mark is drawn on the curve of values: use kind="value", not {kind!r}')
+    tols = np.atleast_1d(as_float_array(tols, "tols")).ravel()
+    if tols.size and (kind != "change" or np.any(~np.isfinite(tols)) or np.any(tols <= 0)):
+        raise ValueError('tols are positive tolerances drawn on the curve of changes (kind="change"), '
+                         f"got tols={tols.tolist()} with kind={kind!r}")
+    def scaled(term):                               # "l_T - l_t", or "(l_T - l_t) / n" per point
+        if per_point_n is None:
+            return term
+        return f"{term} / n" if term.startswith("|") else f"({term}) / n"
     if per_point_n is not None:
         check_number(per_point_n, "per_point_n", minimum=1, integer=True)
         values = values / per_point_n
-        ylabel = r"average log-likelihood $\frac{1}{n}\log p(X \mid \theta_t)$"
-    ax = _new_axes(ax, figsize=(6.4, 4.2))
     T = values.size - 1
     start = _iteration(start, values, "start")
     t = np.arange(start, T + 1)
-    line = _line(ax, t, values[start:], color=PALETTE[0], linewidth=1.8, marker="o", markersize=4.5,
+    if kind == "value":
+        shown = values[start:]
+        ylabel = (r"log-likelihood $\log p(X \mid \theta_t)$" if per_point_n is None else
+                  r"average log-likelihood $\frac{1}{n}\log p(X \mid \theta_t)$")
+    else:
+        if floor is None:
+            floor = 1e-10 * np.abs(values).max()
+        floor = check_number(floor, "floor", minimum=0)
+        if kind == "gap":
+            t, shown = t[t < T], values[T] - values[t[t < T]]
+            ylabel = "gap to the end $" + scaled(r"\ell_T - \ell_t") + "$ (log scale)"
+        else:
+            t = t[t >= 1]
+            shown = np.abs(values[t] - values[t - 1])
+            ylabel = "change $" + scaled(r"|\ell_t - \ell_{t-1}|") + "$ (log scale)"
+        keep = shown > floor
+        t, shown = t[keep], shown[keep]
+        if not t.size:
+            raise ValueError(f"every {kind} is at or below floor={floor:.3g}: nothing to draw on a log axis")
+    ax = _new_axes(ax, figsize=(6.4, 4.2))
+    line = _line(ax, t, shown, color=PALETTE[0], linewidth=1.8, marker="o", markersize=4.5,
                  label=ylabel)
+    if kind != "value":
+        ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))          # whole iterations only
     ax.grid(visible=True, alpha=0.3)
     mark_line = mark_point = None
@@ -591,42 +651,82 @@ def plot_log_likelihood(log_likelihoods, ax=None, mark=None, per_point_n=None, *
                                 zorder=4, label=f"t = {m}")
         # the label where there is room: above a point in the lower half of the curve (not
         # over the x tick labels), to the left of a point in the right half (not past the edge)
-        shown = values[start:]
         low = values[m] - shown.min() < (shown.max() - shown.min()) / 2
         late = m - start > (T - start) / 2
         ax.annotate(text=f"t = {m}: {values[m]:.2f}", xy=(m, values[m]),
                     xytext=(-10 if late else 10, 10 if low else -10), textcoords="offset points",
                     ha="right" if late else "left", va="bottom" if low else "top",
                     color=PALETTE[5], fontsize="medium")
-    _finish(ax, "iteration $t$", ylabel, title,
-            "Log-likelihood after each EM iteration\n"
-            + ("(t = 0: the initial parameters)" if start == 0
-               else f"(from t = {start} to T = {T})"))
-    return LogLikelihoodArtists(line, mark_line, mark_point)
+    levels = []
+    changes = np.abs(np.diff(values))
+    for tol, color in zip(sorted(tols, reverse=True), PALETTE[1:]):
+        below = np.flatnonzero(changes < tol)
+        where = f"t = {below[0] + 1}" if below.size else f"not by t = {T}"
+        name = np.format_float_scientific(tol, trim="-", exp_digits=1)
+        level = ax.axhline(y=tol, color=color, linestyle="--", linewidth=1.5, zorder=1,
+                           label=f"tol {name}: stops at {where}")
+        # named at the right edge, outside the curve: the tolerance and where it stops
+        ax.annotate(text=f"{name}: {where}", xy=(1.0, tol), xycoords=("axes fraction", "data"),
+                    xytext=(4, 0), textcoords="offset points", va="center", color=color,
+                    fontsize="medium", annotation_clip=False)
+        levels.append(level)
+    default = {"value": "Log-likelihood after each EM iteration\n"
+                        + ("(t = 0: the initial parameters)" if start == 0 else f"(from t = {start} to T = {T})"),
+               "gap": f"Distance to the end, t = {T}",
+               "change": "Change in each iteration"}[kind]
+    _finish(ax, "iteration $t$", ylabel, title, default)
+    return LogLikelihoodArtists(line, mark_line, mark_point, levels)
 
 
 def plot_criteria(selection, ax=None, *, title=None):
-    """BIC and AIC against the number of components, the chosen k marked (smaller is better).
+    """BIC and AIC against the number of components, the chosen model marked (smaller is better).
 
     BIC(k) = -2 log p(X | theta_k) + p(k, d) log n,   AIC(k) = -2 log p(X | theta_k) + 2 p(k, d)
 
-    selection: what emlib.selection.choose_k returns (its ks, bic, aic, criterion, best_k).
-    Returns the BIC line, the AIC line and the marker of the chosen k.
+    selection: what emlib.selection.choose_k returns (its ks, bic, aic, criterion, best_k and,
+    from a scan over several covariance structures, covariance_types and best_covariance_type).
+    One covariance type: the BIC line and the AIC line.  Several: the criterion that chose
+    (selection.criterion) only, one line per type against k, labelled with scikit-learn's and
+    mclust's names ("tied (EEE)"), in the order the scan fitted them.
+    Returns CriteriaArtists(bic, aic, best): with one type the BIC and the AIC Line2D; with
+    several, the criterion's field is a list of Line2D (one per type) and the other is None;
+    best is the marker of the chosen model.
     """
+    types = tuple(getattr(selection, "covariance_types", ()) or ("full",) * len(selection.ks))
+    if len(types) != len(selection.ks):
+        raise ValueError(f"selection has {len(selection.ks)} ks but {len(types)} covariance_types")
+    kinds = tuple(dict.fromkeys(types))                                  # in the order fitted
+    chosen_type = getattr(selection, "best_covariance_type", kinds[0])
+    rows = np.array(types) == chosen_type
+    chosen = getattr(selection, selection.criterion)[rows & (np.asarray(selection.ks) == selection.best_k)]
     ax = _new_axes(ax)
-    bic = _line(ax, selection.ks, selection.bic, color=PALETTE[0], linewidth=1.8, marker="o",
-                label="BIC")
-    aic = _line(ax, selection.ks, selection.aic, color=PALETTE[1], linewidth=1.8, marker="s",
-                linestyle="--", label="AIC")
-    chosen = getattr(selection, selection.criterion)[selection.ks == selection.best_k]
+    if len(kinds) == 1:
+        lines = {
+            "bic": _line(ax, selection.ks, selection.bic, color=PALETTE[0], linewidth=1.8, marker="o",
+                         label="BIC"),
+            "aic": _line(ax, selection.ks, selection.aic, color=PALETTE[1], linewidth=1.8, marker="s",
+                         linestyle="--", label="AIC"),
+        }
+        which = f"k = {selection.best_k}"
+    else:
+        values = getattr(selection, selection.criterion)
+        markers = ("o", "s", "^", "D", "v", "P")
+        drawn = []
+        for i, kind in enumerate(kinds):
+            of_kind = np.array(types) == kind
+            drawn.append(_line(ax, np.asarray(selection.ks)[of_kind], values[of_kind],
+                               color=PALETTE[i % len(PALETTE)], linewidth=1.8,
+                               marker=markers[i % len(markers)],
+                               label=f"{selection.criterion.upper()}, {kind} ({MCLUST_NAMES.get(kind, '?')})"))
+        lines = {"bic": None, "aic": None, selection.criterion: drawn}
+        which = f"{chosen_type}, k = {selection.best_k}"
     best = ax.scatter(x=[selection.best_k], y=chosen, s=160, facecolors="none", edgecolors="black",
-                      linewidths=1.5, zorder=4,
-                      label=f"chosen by {selection.criterion.upper()}: k = {selection.best_k}")
-    ax.set_xticks(selection.ks)
+                      linewidths=1.5, zorder=4, label=f"chosen by {selection.criterion.upper()}: {which}")
+    ax.set_xticks(np.unique(selection.ks))
     ax.legend(loc="best")
     _finish(ax, "number of components k", "criterion (smaller is better)", title,
             "Information criteria against the number of components")
-    return bic, aic, best
+    return CriteriaArtists(lines["bic"], lines["aic"], best)
 
 
 def plot_criterion_bars(selection, values=None, ax=None, *, name=None, title=None):
@@ -645,8 +745,6 @@ def plot_criterion_bars(selection, values=None, ax=None, *, name=None, title=Non
     values: None or (m,) numbers, one per row; name: what the values are (default "BIC" or
     "AIC").  Returns CriterionBarArtists(bars, best, clipped).
     """
-    from .covariance import MCLUST_NAMES
-
     kinds, ks = tuple(selection.covariance_types), np.asarray(selection.ks)
     values = getattr(selection, selection.criterion) if values is None else as_float_array(values, "values")
     if values.shape != ks.shape:
@@ -716,31 +814,36 @@ def plot_lower_bound(X, params_old, params_new, ax=None, s=np.linspace(-0.5, 1.5
         L.append(L_i)
         B.append(B_i)
     s_valid, L, B = np.array(s_valid), np.array(L), np.array(B)
-    ax = _new_axes(ax, figsize=(7.8, 5.0))
+    ax = _new_axes(ax, figsize=(11.0, 3.9))
     line_L = _line(ax, s_valid, L, color=PALETTE[0], linewidth=2.2,
-                   label=r"log-likelihood $\log p(X \mid \theta(s))$")
+                   label=r"log-likelihood $\ell(\theta(s))$")
     line_B = _line(ax, s_valid, B, color=PALETTE[1], linewidth=2.2, linestyle="--",
                    label=r"lower bound $\mathcal{B}(q_{old}, \theta(s))$")
     i1 = int(np.flatnonzero(s_valid == 1.0)[0])
+    top = int(np.argmax(L))
     marks = [
         ax.axhline(y=loglik_old, color="0.5", linestyle=":", linewidth=1.0, zorder=1,
-                   label=r"level of $\log p(X \mid \theta_{old})$"),
+                   label=r"level of $\ell(\theta_{old})$"),
         ax.scatter(x=[0.0], y=[loglik_old], s=70, color="black", zorder=4,
-                   label=r"$s = 0$, $\theta_{old}$: the E-step makes the bound touch"),
+                   label="s = 0: the bound touches\n(E-step), with the same slope"),
         ax.scatter(x=[1.0, 1.0], y=[B[i1], L[i1]], s=70, color=[PALETTE[1], PALETTE[0]],
                    edgecolors="black", zorder=4,
-                   label=r"$s = 1$, $\theta_{new}$: the M-step's maximum of the bound"),
+                   label="s = 1: the bound's maximum\n(M-step)"),
     ]
+    if 0 < top < len(s_valid) - 1 and top != i1:     # the log-likelihood's own peak on the path
+        marks.append(ax.scatter(x=[s_valid[top]], y=[L[top]], s=110, marker="*", color=PALETTE[0],
+                                edgecolors="black", zorder=4,
+                                label=f"s = {s_valid[top]:.2f}: the log-likelihood's\nhighest point on this line"))
     # Far outside [0, 1] the bound can plunge by orders of magnitude; keep the step in view.
     rise = max(L[i1] - loglik_old, 1e-9 * abs(loglik_old))
     low, high = min(L.min(), B.min()), max(L.max(), B.max())
     bottom = max(low, loglik_old - 0.6 * rise)
     margin = 0.05 * (high - bottom)
     ax.set_ylim(bottom=bottom - margin, top=high + margin)
-    ax.legend(loc="best", fontsize="medium", framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
     ax.grid(visible=True, alpha=0.3)
     _finish(ax, r"$s$ on the path $\theta(s) = (1-s)\,\theta_{old} + s\,\theta_{new}$",
-            "log-likelihood and lower bound", title,
+            "log-likelihood and bound", title,
             "One EM step: the bound touches the log-likelihood at s = 0 (E-step)\n"
             "and is largest at s = 1 (M-step), so the log-likelihood cannot go down")
     return LowerBoundArtists(line_L, line_B, marks)
@@ -881,7 +984,21 @@ def _draw_iteration(ax, X, params, n_std, limits, s=14):
     return loglik
 
 
-def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), title=None):
+def _grid_figsize(nrows, ncols, aspect, room=SLIDE_FIGSIZE):
+    """The size (inches) of a grid of equal-aspect panels (height / width = aspect) with a
+    one-line title each, a shared axis label on each side and a one-line figure title: the
+    largest that fits `room` (a slide, under its heading), with panels at most 3.6 inches wide.
+    Rounded to 0.1 inch, so that the size is the same on every machine."""
+    side, top, title, gap = 0.7, 0.45, 0.35, 0.05       # tick labels and axis label; figure title; panel title
+    wide = (room[0] - side - gap * (ncols - 1)) / ncols
+    high = ((room[1] - side - top) / nrows - title - gap) / aspect
+    panel = min(wide, high, 3.6)
+    return (round(min(room[0], ncols * (panel + gap) + side), 1),
+            round(min(room[1], nrows * (panel * aspect + title + gap) + side + top), 1))
+
+
+def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), figsize=None,
+                   title=None):
     """A grid of panels showing EM at chosen iterations (in the spirit of Bishop's Fig. 9.8).
 
     Panel t: the data coloured by the responsibilities under theta_t (e_step) and theta_t's
@@ -907,10 +1024,8 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
         check_number(ncols, "ncols", minimum=1, integer=True)
         ncols = min(ncols, len(ts))
         nrows = math.ceil(len(ts) / ncols)
-        # equal aspect + titles; rounded so that the figure size nbval reads is the same everywhere
-        panel_h = round(3.0 * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.95, 1)
         fig, grid = plt.subplots(nrows=nrows, ncols=ncols,
-                                 figsize=(3.4 * ncols, panel_h * nrows + 0.5),
+                                 figsize=figsize or _grid_figsize(nrows, ncols, (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])),
                                  sharex=True, sharey=True, squeeze=False, layout="constrained")
         for spare in grid.ravel()[len(ts):]:
             spare.remove()
@@ -922,8 +1037,8 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
         axes = axes[: len(ts)]
         fig = axes[0].figure
     for ax, t in zip(axes, ts):
-        loglik = _draw_iteration(ax, X, history[t], n_std, (xlim, ylim), s=8)
-        ax.set_title(f"t = {t}\nlog-likelihood {loglik:.1f}")
+        loglik = _draw_iteration(ax, X, history[t], n_std, (xlim, ylim), s=12)
+        ax.set_title(f"t = {t}: " + r"$\ell$" + f" = {loglik:.1f}", fontsize="medium")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
     if created:
@@ -933,14 +1048,15 @@ def plot_snapshots(X, history, iterations, axes=None, ncols=3, *, n_std=(1, 2), 
             if i // ncols < nrows - 1 and i + ncols >= len(ts):   # empty slot below: show x-axis
                 ax.xaxis.set_tick_params(labelbottom=True)
                 ax.set_xlabel("$x_1$")
-        fig.suptitle(title if title is not None else
+        fig.suptitle(t=title if title is not None else
                      f"EM at iterations t = {', '.join(map(str, ts))}: responsibilities as colour "
-                     f"mix, {_sigma_text(n_std)} ellipses")
+                     f"mixes, {_sigma_text(n_std)} ellipses; " + r"$\ell$ = log-likelihood",
+                     wrap=True)                                  # a narrow grid: on two lines
     return axes
 
 
 def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
-                title="EM on the seed data: iteration {t}, log-likelihood {loglik:.2f}",
+                title="EM on the seed data\niteration {t}: log-likelihood {loglik:.2f}",
                 figsize=(6.0, 5.4), dpi=80):
     """Write an animated GIF of an EM fit, one frame per iteration t = 0 .. T.
 
@@ -969,7 +1085,10 @@ def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
     T = len(history) - 1
     limits = view_limits(X, history, max(n_std))
     fig, ax = plt.subplots(figsize=figsize)
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.1, top=0.92)   # fixed: frames do not jump
+    # fixed margins, so that frames do not jump; room at the top for the title's lines
+    lines = title.count("\n") + 1
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.11,
+                        top=1 - (0.15 + 0.3 * lines) / fig.get_size_inches()[1])
 
     def draw(t):
         ax.clear()

@@ -449,34 +449,7 @@ CHECKS = {"overflow": "content cut off or scrolling", "small": "text too small",
 #: (shorter code or outputs, a figure drawn for a slide, notes written).  When you fix a deck,
 #: remove its entry: the test fails on an entry that is no longer needed, so that the list stays
 #: true.  Everything not listed here must pass.
-NO_NOTES_YET = "no speaker notes yet: the notebooks' notes are still to be written"
-KNOWN_FAILURES = {
-    "instructor/04_convergence": {
-        "notes": NO_NOTES_YET,
-        "figure": "h5 v0: the six-panel snapshot grid (1031 x 759 px), at 58%"},
-    "instructor/05_pitfalls": {
-        "notes": NO_NOTES_YET,
-        "figure": "h2 v2: the worst start (922 x 430 px) under its code, at 53%"},
-    "instructor/06_old_faithful": {
-        "notes": NO_NOTES_YET,
-        "figure": "h3 v1: the six-panel snapshot grid (1031 x 1018 px), at 47%; h5 v2: the "
-                  "responsibilities (563 x 454 px), at 77%"},
-    "instructor/07_choosing_k": {
-        "notes": NO_NOTES_YET,
-        "figure": "h6 v3: training against held-out log-likelihood (581 x 454 px) under its code, at 64%"},
-    "instructor/08_emlib_and_scikit_learn": {
-        "notes": NO_NOTES_YET,
-        "overflow": "h2 v0: the table of scikit-learn's names and its code, 43 px below the bottom",
-        "figure": "h4 v3: the timings (570 x 456 px) under their code, at 70%"},
-    "student/04_convergence": {"figure": "as instructor/04_convergence"},
-    "student/05_pitfalls": {
-        "overflow": "h0 v0: the title cell with the student-edition note, 11 px below the bottom",
-        "figure": "as instructor/05_pitfalls"},
-    "student/06_old_faithful": {"figure": "as instructor/06_old_faithful"},
-    "student/07_choosing_k": {"figure": "as instructor/07_choosing_k"},
-    "student/08_emlib_and_scikit_learn": {
-        "overflow": "as instructor/08_emlib_and_scikit_learn", "figure": "as instructor/08_emlib_and_scikit_learn"},
-}
+KNOWN_FAILURES = {}
 SLIDE_CHECK = (Path(__file__).with_name("slide_check.js").read_text(encoding="utf-8")
                .split("\n(limits) =>", 1)[1])
 DECKS = [f"{edition}-{nb.stem}" for edition, lessons in EDITIONS.items() for nb in lessons]

@@ -16,6 +16,7 @@ from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
+import emlib
 from emlib import data, exercises
 from emlib.exercises import checking
 
@@ -74,6 +75,25 @@ def right_em_iteration(X, weights, means, covariances):
     return right_m_step(X, right_e_step(X, weights, means, covariances))
 
 
+def em_loop(X, weights, means, covariances, tol, max_iter, *, change=lambda L, n: abs(L[-1] - L[-2]) / n,
+            lag=0, first=0, iterations=None):
+    """EM with the per-point stopping rule, written here from right_em_iteration; the keywords plant
+    the loop's classic mistakes: another `change`, testing the change `lag` iterations back, recording
+    the log-likelihoods from L_`first`, running a fixed number of `iterations`."""
+    n = len(X)
+    L = [right_log_likelihood(X, weights, means, covariances)]
+    for t in range(1, (max_iter if iterations is None else iterations) + 1):
+        weights, means, covariances = right_em_iteration(X, weights, means, covariances)
+        L.append(right_log_likelihood(X, weights, means, covariances))
+        if iterations is None and len(L) > 1 + lag and change(L[:len(L) - lag], n) < tol:
+            break
+    return weights, means, covariances, L[first:]
+
+
+def right_em_loop(X, weights, means, covariances, tol, max_iter):
+    return em_loop(X, weights, means, covariances, tol, max_iter)
+
+
 def n_free(k, d):
     return (k - 1) + k * d + k * d * (d + 1) // 2
 
@@ -90,6 +110,7 @@ RIGHT = [
     (exercises.check_m_step_1d, right_m_step_1d),
     (exercises.check_m_step, right_m_step),
     (exercises.check_em_iteration, right_em_iteration),
+    (exercises.check_em_loop, right_em_loop),
     (exercises.check_bic, right_bic),
 ]
 
@@ -639,6 +660,109 @@ EM_ITERATION_MISTAKES = [
 
 
 # ----------------------------------------------------------------------------------------
+# check_em_loop
+# ----------------------------------------------------------------------------------------
+def em_loop_total(X, weights, means, covariances, tol, max_iter):
+    return em_loop(X, weights, means, covariances, tol, max_iter, change=lambda L, n: abs(L[-1] - L[-2]))
+
+
+def em_loop_late(X, weights, means, covariances, tol, max_iter):
+    return em_loop(X, weights, means, covariances, tol, max_iter, lag=1)
+
+
+def em_loop_early(X, weights, means, covariances, tol, max_iter):
+    """Stops when the change it is about to make is small, keeping the parameters before it."""
+    n, L = len(X), [right_log_likelihood(X, weights, means, covariances)]
+    for t in range(max_iter):
+        new = right_em_iteration(X, weights, means, covariances)
+        new_L = right_log_likelihood(X, *new)
+        if abs(new_L - L[-1]) / n < tol:
+            break
+        (weights, means, covariances), L = new, L + [new_L]
+    return weights, means, covariances, L
+
+
+def em_loop_without_l0(X, weights, means, covariances, tol, max_iter):
+    return em_loop(X, weights, means, covariances, tol, max_iter, first=1)
+
+
+def em_loop_never_stops(X, weights, means, covariances, tol, max_iter):
+    return em_loop(X, weights, means, covariances, tol, max_iter, iterations=max_iter)
+
+
+def em_loop_past_max_iter(X, weights, means, covariances, tol, max_iter):
+    return em_loop(X, weights, means, covariances, tol, max_iter + 1)
+
+
+def em_loop_parameters_behind(X, weights, means, covariances, tol, max_iter):
+    """Records L_t before the M-step of iteration t + 1 and breaks after that M-step."""
+    n, L = len(X), []
+    for t in range(max_iter + 1):
+        L.append(right_log_likelihood(X, weights, means, covariances))
+        weights, means, covariances = right_em_iteration(X, weights, means, covariances)
+        if len(L) > 1 and abs(L[-1] - L[-2]) / n < tol:
+            break
+    return weights, means, covariances, L
+
+
+def em_loop_start_every_time(X, weights, means, covariances, tol, max_iter):
+    """Records the log-likelihood of the start (the arguments) after every iteration: a change of 0."""
+    n, L, params = len(X), [right_log_likelihood(X, weights, means, covariances)], (weights, means, covariances)
+    for t in range(max_iter):
+        params = right_em_iteration(X, *params)
+        L.append(right_log_likelihood(X, weights, means, covariances))
+        if abs(L[-1] - L[-2]) / n < tol:
+            break
+    return (*params, L)
+
+
+def em_loop_wrong_values(X, weights, means, covariances, tol, max_iter):
+    *params, L = right_em_loop(X, weights, means, covariances, tol, max_iter)
+    return (*params, np.array(L) / len(X))                  # the average per point, not the log-likelihood
+
+
+EM_LOOP_MISTAKES = [
+    (em_loop_total, ["case 1 of 3", "your loop ran 17 iterations; the rule stops after 15 here", "the total change",
+                     "divide by n"]),
+    (em_loop_late, ["case 1 of 3", "ran 16 iterations", "One iteration late"]),
+    (em_loop_early, ["case 1 of 3", "ran 14 iterations", "One iteration early"]),
+    (em_loop_without_l0, ["case 1 of 3", "log_likelihoods has 15 values, L_1 .. L_15; expected 16", "Record L_0"]),
+    (em_loop_never_stops, ["case 1 of 3", "ran 100 iterations", "never stopped on the change"]),
+    (em_loop_past_max_iter, ["✓ 2.", "case 3 of 3", "ran 11 iterations; the rule stops after 10", "at most max_iter = 10"]),
+    (em_loop_parameters_behind, ["case 1 of 3", "weights", "one iteration past the last log-likelihood"]),
+    (em_loop_start_every_time, ["case 1 of 3", "log_likelihoods has 2 values, but they are not L_0 .. L_1",
+                                "L_0 = -5185.3180, L_1 = -1315.4334"]),
+    (em_loop_wrong_values, ["case 1 of 3", "log_likelihoods[0] (L_0): expected -5185.3180, got -17.2844",
+                            "log p(X | theta_t)"]),
+]
+
+
+def test_check_em_loop_cases_stop_far_from_their_tolerance():
+    """The iteration counts of check_em_loop's cases do not hinge on the last digits: in each, the change
+    that stops the per-point rule is below tol, and the change before it above, by 5% at least, and so
+    for the rule on the total change, which in case 1 stops two iterations later than the per-point rule
+    (so that it is not taken for a loop one iteration late).  The changes come from this file's loop."""
+    from emlib.exercises.em_iteration import loop_cases
+
+    def stop(changes, tol, max_iter):
+        below = np.flatnonzero(changes[:max_iter] < tol)
+        if not below.size:                                  # max_iter stops it: all far above tol
+            assert np.all(changes[:max_iter] > 1.05 * tol)
+            return max_iter
+        T = below[0] + 1
+        assert changes[T - 1] < tol / 1.05 and (T == 1 or changes[T - 2] > 1.05 * tol)
+        return T
+
+    counts = []
+    for _, case, tol, max_iter in loop_cases():
+        *_, L = right_em_loop(**case, tol=0.0, max_iter=max_iter)
+        changes = np.abs(np.diff(L))
+        counts.append((stop(changes / len(case["X"]), tol, max_iter), stop(changes, tol, max_iter)))
+    assert counts[0] == (15, 17)
+    assert counts[2] == (10, 10)
+
+
+# ----------------------------------------------------------------------------------------
 # check_bic
 # ----------------------------------------------------------------------------------------
 def bic_with(name, count=n_free, penalty=np.log, factor=-2):
@@ -700,6 +824,7 @@ MISTAKES = {
     exercises.check_m_step: M_STEP_MISTAKES,
     exercises.check_m_step_1d: M_STEP_1D_MISTAKES,
     exercises.check_em_iteration: EM_ITERATION_MISTAKES,
+    exercises.check_em_loop: EM_LOOP_MISTAKES,
     exercises.check_bic: BIC_MISTAKES,
 }
 

@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402
+from helpers import LESSONS, cells, source  # noqa: E402
 from matplotlib.testing.compare import compare_images  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -119,6 +120,39 @@ def test_readme_indexes_every_figure():
 
     assert unversioned(readme) == unversioned(figures.readme_text()), REGENERATE
     assert figures.made_with(readme), "figures/README.md does not record the matplotlib version"
+
+
+def shows(notebook, draw):
+    """True when a code cell of the lesson makes every plotting call of the figure (draw.calls)."""
+    return any(all(call in source(cell) for call in draw.calls)
+               for cell in cells(notebook) if cell["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_lessons_listed_for_a_figure_are_those_that_show_it(name):
+    """figures/README.md says truly where each figure is shown: a lesson listed under "shown in" draws
+    it (a code cell makes every one of its plotting calls), and every lesson that draws it is listed."""
+    draw = FIGURES[name]
+    assert draw.calls, f"{name}: name the plotting calls that draw it (calls=...)"
+    drawing = {nb.stem for nb in LESSONS if shows(nb, draw)}
+    documents = set(draw.notebooks) & set(figures.DOCUMENTS)
+    for document in documents - {figures.REPO_README}:      # a document shows the committed image
+        path = ROOT / document.rsplit(", ", 1)[-1]
+        assert f"figures/{name}.png" in path.read_text(encoding="utf-8"), f"{document} does not show {name}"
+    listed = set(draw.notebooks) - documents
+    assert not listed - drawing, (f"{name} is listed for {sorted(listed - drawing)}, but no code cell there makes "
+                                  f"all of {draw.calls}: correct its notebooks=... in emlib/figures.py")
+    assert not drawing - listed, (f"{sorted(drawing - listed)} draw {name} ({draw.calls}) but are not listed: "
+                                  "add them to its notebooks=... in emlib/figures.py")
+
+
+def test_the_animation_is_shown_where_the_index_says():
+    for place in figures.ANIMATION_NOTEBOOKS:
+        assert place == figures.REPO_README, f"{place}: only the repository's README shows the animation"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"figures/{figures.ANIMATION_NAME}" in readme
+    embedded = [nb.stem for nb in LESSONS for cell in cells(nb) if figures.ANIMATION_STEM in source(cell)]
+    assert not embedded, f"{embedded} show the animation: list them in ANIMATION_NOTEBOOKS"
 
 
 # ----------------------------------------------------------------------------------------

@@ -302,6 +302,33 @@ def test_log_likelihood_curve_shows_the_given_values(seed):
     np.testing.assert_array_equal(P.plot_log_likelihood(bumpy).line.get_ydata(), bumpy)
 
 
+def test_log_likelihood_gap_and_change_on_a_log_axis():
+    # by hand: L = -10 - 2^-t (t = 0 .. 6) and a last value equal to the one before
+    values = np.array([-10 - 2.0 ** -t for t in range(7)] + [-10 - 2.0 ** -6])
+    gap = P.plot_log_likelihood(values, kind="gap")
+    np.testing.assert_array_equal(gap.line.get_xdata(), np.arange(6))      # the last gap is 0: left out
+    np.testing.assert_allclose(gap.line.get_ydata(), 2.0 ** -np.arange(6) - 2.0 ** -6, rtol=1e-12)
+    assert gap.line.axes.get_yscale() == "log"
+    change = P.plot_log_likelihood(values, kind="change", per_point_n=4, start=2, tols=[0.01, 1e-3, 1e-9])
+    np.testing.assert_array_equal(change.line.get_xdata(), np.arange(2, 7))   # t = 7 changed by 0
+    np.testing.assert_allclose(change.line.get_ydata(), 2.0 ** -np.arange(2, 7) / 4, rtol=1e-12)
+    # each tol's first t with |L_t - L_{t-1}| / n < tol: 2^-t / 4 < 0.01 from t = 5; 1e-3 and 1e-9
+    # only at t = 7, which changed by 0
+    labels = [line.get_label() for line in change.levels]
+    assert labels == ["tol 1e-2: stops at t = 5", "tol 1e-3: stops at t = 7", "tol 1e-9: stops at t = 7"]
+    assert [line.get_ydata()[0] for line in change.levels] == [0.01, 1e-3, 1e-9]
+    floored = P.plot_log_likelihood(values, kind="change", floor=0.1)
+    np.testing.assert_array_equal(floored.line.get_xdata(), [1, 2, 3])      # 2^-t > 0.1
+    with pytest.raises(ValueError, match="mark"):
+        P.plot_log_likelihood(values, kind="gap", mark=2)
+    with pytest.raises(ValueError, match="tols"):
+        P.plot_log_likelihood(values, tols=[1e-3])
+    with pytest.raises(ValueError, match="kind"):
+        P.plot_log_likelihood(values, kind="log")
+    with pytest.raises(ValueError, match="floor"):
+        P.plot_log_likelihood(values, kind="gap", floor=1.0)
+
+
 def test_lower_bound_touches_at_zero_stays_below_and_peaks_at_the_m_step(seed):
     X, _, result = seed
     old, new = result.history[2], result.history[3]
@@ -411,8 +438,10 @@ def test_snapshots_draw_one_panel_per_iteration_with_its_responsibilities(seed):
     assert len(axes) == 4
     assert len(axes[0].figure.axes) == 4                  # the spare grid slots are removed
     assert axes[0].figure._suptitle.get_text()        # Figure.get_suptitle needs matplotlib 3.8
+    width, height = axes[0].figure.get_size_inches()
+    assert width <= P.SLIDE_FIGSIZE[0] and height <= P.SLIDE_FIGSIZE[1]     # drawn for a slide
     for ax, t in zip(axes, [0, 1, 4, T]):
-        assert ax.get_title().startswith(f"t = {t}\n")
+        assert ax.get_title() == f"t = {t}: " + r"$\ell$" + f" = {scipy_loglik(X, result.history[t]):.1f}"
         points = ax.collections[0]
         expected = scipy_resp(X, result.history[t]) @ np.array([to_rgb(c) for c in P.PALETTE[:3]])
         np.testing.assert_allclose(points.get_facecolors()[:, :3], expected, atol=1e-9)
@@ -422,6 +451,10 @@ def test_snapshots_draw_one_panel_per_iteration_with_its_responsibilities(seed):
     drawn = P.plot_snapshots(X, result, [2, 3], axes=given)
     assert list(drawn) == list(given)
     assert given[1].get_title().startswith("t = 3")
+    # a grid of six fits a slide whatever its shape; a given figsize is used
+    six = P.plot_snapshots(X, result, [0, 1, 2, 3, 4, 5])
+    assert np.all(six[0].figure.get_size_inches() <= P.SLIDE_FIGSIZE)
+    assert tuple(P.plot_snapshots(X, result, [0, 1, 2], figsize=(11.8, 4.2))[0].figure.get_size_inches()) == (11.8, 4.2)
 
 
 def test_animation_writes_one_gif_frame_per_iteration(seed, tmp_path):
@@ -503,6 +536,34 @@ def test_plot_criteria_draws_both_curves_and_marks_the_chosen_k():
     np.testing.assert_array_equal(mark.get_offsets(), [[3, 4.0]])
     ax = line_bic.axes
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+
+
+@pytest.mark.parametrize("criterion", ["bic", "aic"])
+def test_plot_criteria_draws_one_line_per_covariance_type(criterion):
+    """A scan over several covariance types: the criterion that chose, one line per type (never
+    one line zigzagging through all the rows), labelled with both names; the chosen model marked."""
+    from emlib.selection import Selection
+
+    types = ("full",) * 3 + ("tied",) * 3
+    ks = np.array([1, 2, 3, 1, 2, 3])
+    bic = np.array([10.0, 6.0, 7.0, 10.0, 6.5, 5.0])
+    aic = np.array([9.0, 5.0, 4.0, 9.0, 6.0, 4.5])
+    best = {"bic": ("tied", 3), "aic": ("full", 3)}[criterion]
+    selection = Selection(covariance_types=types, ks=ks, fits=(None,) * 6, bic=bic, aic=aic,
+                          collapsed=np.zeros(6, int), criterion=criterion, best_k=best[1],
+                          best_covariance_type=best[0])
+    drawn = P.plot_criteria(selection)
+    lines, other = (drawn.bic, drawn.aic) if criterion == "bic" else (drawn.aic, drawn.bic)
+    values = bic if criterion == "bic" else aic
+    assert other is None and len(lines) == 2
+    for line, rows, label in zip(lines, [slice(0, 3), slice(3, 6)], ["full (VVV)", "tied (EEE)"]):
+        np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
+        np.testing.assert_array_equal(line.get_ydata(), values[rows])
+        assert line.get_label() == f"{criterion.upper()}, {label}"
+    expected = values[[i for i in range(6) if (types[i], ks[i]) == best]]
+    np.testing.assert_array_equal(drawn.best.get_offsets(), [[best[1], expected[0]]])
+    assert f"{best[0]}, k = {best[1]}" in drawn.best.get_label()
+    np.testing.assert_array_equal(lines[0].axes.get_xticks(), [1, 2, 3])
 
 
 def test_plot_images_draws_each_row_as_its_picture_in_a_grid():

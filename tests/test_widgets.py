@@ -259,7 +259,7 @@ def check_static_figure(fig, X, k, seed):
     ts = widgets.snapshot_iterations(expected.n_iter)
     assert isinstance(fig, Figure)
     assert len(fig.axes) == len(ts)
-    assert [ax.get_title().split("\n")[0] for ax in fig.axes] == [f"t = {t}" for t in ts]
+    assert [ax.get_title().split(":")[0] for ax in fig.axes] == [f"t = {t}" for t in ts]
     assert all(manager.canvas.figure is not fig for manager in Gcf.get_all_fig_managers()), \
         "the figure should be detached from pyplot (shown once in a notebook)"
 

@@ -6,6 +6,8 @@
     check_m_step_1d(my_m_step_1d)            03: weights, means, variances of 1-D data
     check_m_step(my_m_step)                  03: weights, means, covariances from gamma
     check_em_iteration(my_em_iteration)      04: one E-step and one M-step
+    check_em_loop(my_em_loop)                04: the whole loop, with the per-point stopping rule
+    check_match(my_match)                    05: label switching: the order (k,) matching whole components
     check_bic(my_bic)                        07: -2 log p(X | theta) + p log n
     check_assign(my_assign)                  09: k-means' labels z (n,), the nearest centres
     check_update_means(my_update_means)      09: k-means' centres (k, d), the means of their points
@@ -30,7 +32,7 @@ note.  A function that changes its inputs in place passes on its values, with a 
 raises any other exception gets a verdict naming the exception, the case and the line of your
 code that raised, without a traceback.
 
-One module per lesson (sampling, e_step, m_step, em_iteration, bic, kmeans, bernoulli,
+One module per lesson (sampling, e_step, m_step, em_iteration, matching, bic, kmeans, bernoulli,
 covariance_structures, map_update, classify); what they share is in `checking` (running,
 comparing, recognising mistakes, printing) and `cases` (the mixtures tried).
 """
@@ -39,13 +41,14 @@ from .bic import check_bic
 from .classify import check_class_posterior
 from .covariance_structures import check_covariances, check_n_parameters
 from .e_step import check_e_step, check_log_likelihood
-from .em_iteration import check_em_iteration
+from .em_iteration import check_em_iteration, check_em_loop
 from .kmeans import check_assign, check_inertia, check_update_means
 from .map_update import check_map_update
 from .m_step import check_m_step, check_m_step_1d
+from .matching import check_match
 from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
-           "check_em_iteration", "check_bic", "check_assign", "check_update_means", "check_inertia",
-           "check_bernoulli_e_step", "check_bernoulli_m_step", "check_n_parameters", "check_covariances",
-           "check_map_update", "check_class_posterior"]
+           "check_em_iteration", "check_em_loop", "check_match", "check_bic", "check_assign",
+           "check_update_means", "check_inertia", "check_bernoulli_e_step", "check_bernoulli_m_step",
+           "check_n_parameters", "check_covariances", "check_map_update", "check_class_posterior"]

@@ -285,7 +285,7 @@ def values(got, names, hint=None):
     if not isinstance(got, (tuple, list)) or len(got) != len(names):
         what = f"{len(got)} values" if isinstance(got, (tuple, list)) else article(got)
         listed = " and ".join(names) if len(names) == 2 else ", ".join(names)
-        raise Fail(f"expected {['two', 'three'][len(names) - 2]} values back ({listed}), got {what}",
+        raise Fail(f"expected {['two', 'three', 'four'][len(names) - 2]} values back ({listed}), got {what}",
                    hint or f"end it with {line}.")
     return tuple(got)
 
