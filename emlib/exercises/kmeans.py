@@ -15,7 +15,7 @@ from scipy.spatial.distance import cdist
 
 from ..data import seed_data, seed_initial_params
 from ..kmeans import assign, inertia
-from .checking import Case, Fail, Mistake, Part, array, fmt, judge, number, recognise, run
+from .checking import Case, Fail, Mistake, Part, array, fmt, judge, number, recognise, run, telltales
 
 #: Seven points and two centres, chosen so that every slip of the assignment below changes a label
 #: (x = (1.4, 4.5) is nearer to c_1 but, by |dx| + |dy|, to c_0; x = (2.2, -3) is nearer to c_0 but
@@ -32,7 +32,7 @@ def _case(title, evaluate, **data):
     other = [f"{name} = {value}" for name, value, usual in (("k", k, 3), ("d", d, 2)) if value != usual]
     hint = (f"this case has {' and '.join(other)}: take the sizes from the arguments (len(centres), "
             "X.shape[1]), not from the notebook's data (k = 3, d = 2).") if other else None
-    return Case(title, evaluate, data, n=n, size_hint=hint)
+    return Case(title, evaluate, data, n=n, size_hint=hint, telltales=telltales(dict(k=k, d=d), dict(k=3, d=2)))
 
 
 def four_clusters_3d():
@@ -66,7 +66,7 @@ def _assign_case(call, X, centres):
     squared = cdist(X, centres, "sqeuclidean")
     diff = X[:, None, :] - centres[None, :, :]
     mistakes = [
-        Mistake("argmax picks the farthest centre: each point goes to its nearest, the argmin.",
+        Mistake("`argmax` picks the farthest centre: each point goes to its nearest, the argmin.",
                 wrong=lambda: squared.argmax(axis=1)),
         Mistake("the labels are counted from 1: Python counts from 0, so the labels are 0 .. k-1 "
                 "(the index that argmin gives).", wrong=lambda: expected + 1),
