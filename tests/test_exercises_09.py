@@ -85,7 +85,7 @@ def mean_of(X, labels, j):
 
 ASSIGN_MISTAKES = [
     (named("assign_argmax", lambda X, c: cdist(X, c, "sqeuclidean").argmax(axis=1)),
-     ["case 1 of 3", "argmax picks the farthest centre"]),
+     ["case 1 of 3", "`argmax` picks the farthest centre"]),
     (named("assign_from_one", lambda X, c: cdist(X, c, "sqeuclidean").argmin(axis=1) + 1),
      ["case 1 of 3", "counted from 1"]),
     (named("assign_manhattan", lambda X, c: cdist(X, c, "cityblock").argmin(axis=1)),

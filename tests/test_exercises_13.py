@@ -160,3 +160,11 @@ def test_an_exception_is_named_with_its_case(capsys):
         return class_mixtures[0].weights[5]
     verdict(check, my_class_posterior, capsys,
             ["case 1 of 3", "my_class_posterior raised IndexError", "return class_mixtures[0].weights[5]"])
+
+
+def test_a_broadcasting_slip_gets_the_axis_hint(capsys):
+    def my_class_posterior(X, class_mixtures, class_priors):
+        b = class_log_densities(X, class_mixtures) + np.log(class_priors)
+        return np.exp(b - logsumexp(b, axis=1))              # (n, C) - (n,): keepdims=True is missing
+    out = verdict(check, my_class_posterior, capsys, ["case 1 of 3", "raised ValueError", "keepdims=True"])
+    assert "not from the notebook's" not in out, out

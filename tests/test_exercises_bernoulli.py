@@ -270,3 +270,42 @@ def test_the_underflow_case_is_what_it_says():
     assert np.all(products(X, w, p)[2:4] == 0) and np.all(products(X, w, p)[[0, 1, 4]].max(axis=1) > 1e-100)
     assert X.shape[1] == 64
     np.testing.assert_allclose(right_e_step(X, w, p)[2:4], [[0, 1], [1, 0]], atol=1e-60)
+
+
+# ----------------------------------------------------------------------------------------
+# Broadcasting slips: an axis-alignment hint, not the hint about the notebook's sizes
+# ----------------------------------------------------------------------------------------
+def e_step_no_keepdims(X, weights, probabilities):
+    a = log_joint(X, weights, probabilities)
+    return np.exp(a - logsumexp(a, axis=1))               # (n, k) - (n,): keepdims=True is missing
+
+
+def m_step_no_new_axis(X, resp, a, b):
+    N = resp.sum(axis=0)
+    return N / len(X), (resp.T @ X + a - 1) / (N + a + b - 2)   # (k, d) / (k,): [:, None] is missing
+
+
+def e_step_notebook_n(X, weights, probabilities):
+    gamma = np.empty((1797, len(weights)))                # the digits' n = 1797, not len(X)
+    gamma[:] = right_e_step(X, weights, probabilities)
+    return gamma
+
+
+@pytest.mark.parametrize("check, fn", [(check_e, e_step_no_keepdims), (check_m, m_step_no_new_axis)],
+                         ids=["e_step_no_keepdims", "m_step_no_new_axis"])
+def test_a_broadcasting_slip_gets_the_axis_hint(check, fn, capsys):
+    out = verdict(check, fn, capsys, ["case 1 of 3", "raised ValueError", "operands could not be broadcast",
+                                      "keepdims=True", "[:, None]"])
+    assert "not from the notebook's" not in out, out
+
+
+def test_a_hard_coded_size_in_a_broadcasting_error_gets_the_size_hint(capsys):
+    out = verdict(check_e, e_step_notebook_n, capsys,
+                  ["case 1 of 3", "raised ValueError", "this case has n = 6, k = 2, d = 4: take them from the arguments"])
+    assert "keepdims" not in out, out
+
+
+def test_a_hint_is_capitalised_only_when_it_starts_with_a_word(capsys):
+    fns = {fn.__name__: fn for fn, _ in M_STEP_MISTAKES}
+    assert "Hint: a and b are swapped" in verdict(check_m, fns["m_step_a_b_swapped"], capsys)
+    assert "Hint: The denominator misses b - 1" in verdict(check_m, fns["m_step_without_b"], capsys)

@@ -13,7 +13,7 @@ from scipy.special import logsumexp
 
 from ..bernoulli import BernoulliMixture, e_step, log_densities, m_step
 from .cases import UNDERFLOW, softmax
-from .checking import Case, Fail, Mistake, Part, array, judge, run, slip_mistakes, values, worst
+from .checking import Case, Fail, Mistake, Part, array, judge, run, slip_mistakes, telltales, values, worst
 
 #: The sizes of the lesson's data (binarised 8 x 8 digits, k = 10), named when a function uses them.
 NOTEBOOK = dict(n=1797, k=10, d=64)
@@ -28,7 +28,7 @@ def case(title, evaluate, **data):
     size_hint = (f"this case has {', '.join(f'{name} = {found[name]}' for name in other)}: take "
                  f"{'it' if len(other) == 1 else 'them'} from the arguments ({', '.join(WHERE[name] for name in other)}), "
                  "not from the notebook's digits.") if other else None
-    return Case(title, evaluate, data, n=found["n"], size_hint=size_hint)
+    return Case(title, evaluate, data, n=found["n"], size_hint=size_hint, telltales=telltales(found, NOTEBOOK))
 
 
 # ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from scipy.special import logsumexp
 from ..data import sample, seed_data, seed_initial_params
 from ..em import e_step, log_densities
 from ..gmm import GMM
-from .checking import Case
+from .checking import Case, telltales
 
 #: The sizes of the notebooks' data (the seed's): a function that uses them in place of its
 #: arguments' sizes passes on the notebook's data and fails elsewhere.
@@ -60,7 +60,7 @@ def case(title, evaluate, **data):
                      f"{'it' if len(other) == 1 else 'them'} from the arguments "
                      f"({', '.join(WHERE[name] for name in other)}), not from the notebook's data "
                      f"({', '.join(f'{name} = {NOTEBOOK[name]}' for name in other)}).")
-    return Case(title, evaluate, data, n=found.get("n"), size_hint=size_hint)
+    return Case(title, evaluate, data, n=found.get("n"), size_hint=size_hint, telltales=telltales(found, NOTEBOOK))
 
 
 def arrays(params):

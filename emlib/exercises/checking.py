@@ -16,11 +16,15 @@ reference r when |v - r| <= rtol (|r| + scale), with rtol = 1e-10 for float64 (f
 rounding, far below any mistake) and 32 eps = 3.8e-6 for float32.  `run` prints the verdict: the
 cases passed, the first that does not pass with what differs and a hint, and notes (an input
 changed in place, float32).  It shows the line of the learner's own code that raised, never a
-library's, and names a helper that still raises NotImplementedError.
+library's, and names a helper that still raises NotImplementedError.  An IndexError or ValueError
+gets the case's size hint only when a size is hard-coded, as the error shows (an index out of
+bounds, or a shape holding a notebook size the case lacks); a broadcasting error otherwise gets the
+hint to align the axes (keepdims=True, [:, None]).
 """
 from dataclasses import dataclass
 from itertools import combinations, product
 from pathlib import Path
+import re
 import sysconfig
 import textwrap
 import traceback
@@ -38,6 +42,10 @@ FLOAT32_NOTE = "computed in float32: fine here, but use float64 for EM"
 NAN_HINT = "a NaN comes from 0/0, inf - inf or the log of a negative number."
 INF_HINT = ("an infinity comes from log 0 or a division by 0, often of a number that underflowed to 0: "
             "work in log space.")
+BROADCAST_HINT = ("the shapes do not line up: numpy pairs axes from the last one. Keep the axis you reduce "
+                  "over, so that each row is divided by its own sum or max: a.sum(axis=1, keepdims=True) or "
+                  "logsumexp(a, axis=1, keepdims=True) has shape (n, 1); give a vector of one number per row "
+                  "an axis, N[:, None], shape (k, 1), before it divides a (k, d) array.")
 
 
 # ----------------------------------------------------------------------------------------
@@ -75,13 +83,15 @@ class Case:
     """One case of a check: its title, how to run it, its data (evaluate's keyword arguments).
 
     n: the number of points, shown in the title.  size_hint: said when the learner's function
-    raises an IndexError or ValueError here (e.g. "this case has k = 2 components").
+    raises an IndexError or ValueError here that shows a hard-coded size (e.g. "this case has k = 2
+    components"); telltales: the notebook's sizes this case lacks, which show it in a shape.
     """
     title: str
     evaluate: Callable
     data: dict
     n: int | None = None
     size_hint: str | None = None
+    telltales: frozenset = frozenset()
 
     @property
     def heading(self):
@@ -101,6 +111,33 @@ def in_library(filename):
         return False
     path = Path(filename).resolve()
     return any(path.is_relative_to(folder) for folder in LIBRARIES)
+
+
+def telltales(found, notebook):
+    """The notebook's sizes ({name: size}) that this case's (found) lacks: a shape that holds one of
+    them in an error message comes from a size hard-coded in the learner's function."""
+    return frozenset(notebook[name] for name in found if name in notebook and found[name] != notebook[name]
+                     ) - set(found.values())
+
+
+def error_hint(err, case):
+    """The hint for an IndexError or ValueError the learner's function raised (a Raised) in `case`:
+    the size hint when a size is hard-coded (an index out of bounds, or a notebook size in a shape
+    of the message), else for a broadcasting error the hint to align the axes; else None."""
+    if not issubclass(err.error_type, (IndexError, ValueError)):
+        return None
+    message = str(err)
+    shown = {int(size) for shape in re.findall(r"\(([\d,\s]+)\)", message) for size in re.findall(r"\d+", shape)}
+    shown |= {int(size) for size in re.findall(r"(?:size|index) (\d+)", message)}
+    if case.size_hint and (shown & case.telltales or "out of bounds" in message):
+        return case.size_hint
+    return BROADCAST_HINT if re.search(r"could not (be )?broadcast", message) else None
+
+
+def capitalised(hint):
+    """hint with its first letter upper-cased when it starts with a word ("the weights ..."), not
+    with a symbol ("a and b are swapped", "||x_i - c_j||", "pi_j", "`argmax`")."""
+    return hint[0].upper() + hint[1:] if re.match(r"[a-z]{2,}[ ,:;]", hint) else hint
 
 
 COMPREHENSIONS = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>")
@@ -211,12 +248,12 @@ def run(fn, cases):
                     frame, function = err.where
                     where = f"     in {function}, line {frame.lineno}"
                     print(where + (f": {one_line(frame.line, WIDTH - len(where) - 2)}" if frame.line else ""))
-                hint = case.size_hint if issubclass(err.error_type, (IndexError, ValueError)) else None
+                hint = error_hint(err, case)
             else:
                 print("\n".join(_say(line, "     ") for line in err.detail))
                 hint = err.hint
             if hint:
-                print(_say(hint[0].upper() + hint[1:], "     ", "Hint: "))
+                print(_say(capitalised(hint), "     ", "Hint: "))
             passed = False
             break
         lines.append(f"  ✓ {number}. {case.heading}")

@@ -15,7 +15,7 @@ from scipy.spatial.distance import cdist
 
 from ..data import seed_data, seed_initial_params
 from ..kmeans import assign, inertia
-from .checking import Case, Fail, Mistake, Part, array, fmt, judge, number, recognise, run
+from .checking import Case, Fail, Mistake, Part, array, fmt, judge, number, recognise, run, telltales
 
 #: Seven points and two centres, chosen so that every slip of the assignment below changes a label
 #: (x = (1.4, 4.5) is nearer to c_1 but, by |dx| + |dy|, to c_0; x = (2.2, -3) is nearer to c_0 but
@@ -28,7 +28,9 @@ def _case(title, evaluate, **data):
     """A checking.Case with n in its title and, for sizes other than the notebook's (k = 3, d = 2),
     the hint to take them from the arguments."""
     n, d = data["X"].shape
-    return Case(title, evaluate, data, n=n, size_hint=_sizes_hint(len(data["centres"]), d))
+    k = len(data["centres"])
+    return Case(title, evaluate, data, n=n, size_hint=_sizes_hint(k, d),
+                telltales=telltales(dict(k=k, d=d), dict(k=3, d=2)))
 
 
 def _sizes_hint(k, d):
@@ -69,7 +71,7 @@ def _assign_case(call, X, centres):
     squared = cdist(X, centres, "sqeuclidean")
     diff = X[:, None, :] - centres[None, :, :]
     mistakes = [
-        Mistake("argmax picks the farthest centre: each point goes to its nearest, the argmin.",
+        Mistake("`argmax` picks the farthest centre: each point goes to its nearest, the argmin.",
                 wrong=lambda: squared.argmax(axis=1)),
         Mistake("the labels are counted from 1: Python counts from 0, so the labels are 0 .. k-1 "
                 "(the index that argmin gives).", wrong=lambda: expected + 1),
