@@ -82,10 +82,11 @@ def icl(X, params, *, hard=False):
     gamma = e_step(X, params): EN is 0 when each point belongs to one component for certain, and
     grows as components overlap.  BIC asks how well the mixture describes the density; ICL asks
     that of the mixture and of its partition of the points into k clusters, so it prefers
-    components that are well separated clusters (Biernacki, Celeux & Govaert 2000, IEEE TPAMI
-    22(7):719-725).  With hard=True the MAP labels take gamma's place inside the sum:
-        ICL = BIC - 2 sum_i log max_j gamma[i, j],
-    which is what mclust's icl() adds (mclust reports -ICL, larger is better).
+    components that are well separated clusters.  This entropy form is the soft variant
+    (McLachlan & Peel 2000, Finite Mixture Models, ch. 6).  With hard=True the MAP labels take
+    gamma's place inside the sum, as in Biernacki, Celeux & Govaert (2000, IEEE TPAMI
+    22(7):719-725) and mclust's icl() (which reports -ICL, larger is better):
+        ICL = BIC - 2 sum_i log max_j gamma[i, j].
 
     X: (n, d) data; params: GMM (usually fitted to X), whose covariance_type says how many
     parameters it has.  Returns a float, never below bic(X, params) (equal for k = 1).
