@@ -154,7 +154,7 @@ MISTAKES = [
      ["case 1 of 4", "centred on mu_j but the kappa term is missing"]),
     (with_covariance("kappa_term_without_factor",
                      lambda X, r, p, N, xbar, S, mean, pull: p.scale + S + p.shrinkage * np.outer(xbar - p.mean, xbar - p.mean)),
-     ["case 1 of 4", "carries the factor N_j / (N_j + kappa)"]),
+     ["case 1 of 4", "your kappa term is kappa (xbar_j - mu_p)", "needs the factor N_j / (N_j + kappa)"]),
     (with_covariance("forms_mixed", lambda X, r, p, N, xbar, S, mean, pull: p.scale + about(X, r, mean) + pull),
      ["case 1 of 4", "use one form"]),
     (with_covariance("denominator_sklearn", denominator_of=lambda nu, N, n, d: nu + N),

@@ -71,8 +71,8 @@ def map_update_mistakes(X, resp_j, prior):
         Mistake(f"the kappa term is missing: {kappa_term}.", wrong=lambda: (Lam + S) / mode, part=1),
         Mistake(f"the scatter is centred on mu_j but the kappa term is missing: {kappa_term}.",
                 wrong=lambda: (Lam + about_mean) / mode, part=1),
-        Mistake("the kappa term is kappa (xbar_j - mu_p)(xbar_j - mu_p)^T: about xbar_j it carries the factor "
-                "N_j / (N_j + kappa), kappa N_j / (N_j + kappa) (xbar_j - mu_p)(xbar_j - mu_p)^T.",
+        Mistake("your kappa term is kappa (xbar_j - mu_p)(xbar_j - mu_p)^T; about xbar_j it needs the factor "
+                "N_j / (N_j + kappa): kappa N_j / (N_j + kappa) (xbar_j - mu_p)(xbar_j - mu_p)^T.",
                 wrong=lambda: (Lam + S + kappa * outer(xbar - mu_p)) / mode, part=1),
         Mistake("the scatter is centred on mu_j and the kappa term is the one that goes with the scatter about "
                 "xbar_j: use one form, S_j (about xbar_j) + kappa N_j / (N_j + kappa) (xbar_j - mu_p)(xbar_j - "
