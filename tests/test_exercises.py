@@ -127,6 +127,15 @@ def readable(out):
         assert pair[0] != pair[1], f"expected and got print the same:\n{out}"
 
 
+def passes_with_float32_note(check, fn, capsys):
+    """check(fn) passes every case, with no hint, and notes that fn computed in float32."""
+    assert check(fn) is True
+    out = capsys.readouterr().out
+    readable(out)
+    assert "cases pass. Well done!" in out and "Hint" not in out
+    assert "computed in float32: fine here, but use float64 for EM" in " ".join(out.split()), out
+
+
 def shown(out):
     """The (expected, got) texts of a verdict's difference line(s), or None."""
     one = re.search(r"expected (.+), got (.+?)(?: \((?:largest )?difference [^)]*\))?$", out, re.M)
@@ -1011,11 +1020,7 @@ FLOAT32 = [
 
 @pytest.mark.parametrize("check, fn", FLOAT32, ids=[fn.__name__ for _, fn in FLOAT32])
 def test_a_right_answer_in_float32_passes_with_a_note(check, fn, capsys):
-    assert check(fn) is True
-    out = capsys.readouterr().out
-    readable(out)
-    assert "cases pass. Well done!" in out and "Hint" not in out
-    assert "computed in float32: fine here, but use float64 for EM" in " ".join(out.split()), out
+    passes_with_float32_note(check, fn, capsys)
 
 
 def test_a_float32_sample_passes(capsys):
