@@ -7,8 +7,33 @@ One BLAS thread per process: `make test` runs two processes on this project's tw
 machines, and OpenBLAS's own threads on top of them slow small triangular solves a
 hundredfold.  The results do not depend on it (the suite also passes with
 OPENBLAS_NUM_THREADS=2); set the variables yourself to override.
+
+The two editions of a lesson: its body is executed once, its exercises once per edition.  nbval runs every notebook (pyproject.toml's addopts): each code cell is a test, executed in the
+notebook's own kernel and its outputs compared with the stored ones.  A student notebook,
+notebooks/student/NN_*.ipynb, is its solution notebook, notebooks/NN_*.ipynb, with the solution
+cells stubbed (tools/make_student.py): its code cells up to the first exercise are the solution
+notebook's, source for source, and tests/test_student_edition.py checks that their stored outputs
+are the solution notebook's, output for output.  Executing that shared body a second time would
+repeat the same computation and compare the same outputs (it was most of the student edition's
+time, and a third of the suite's).
+
+So, when a run collects both editions of a lesson, the student notebook's own cells, from its
+first exercise to the end, run in the solution notebook's kernel right after the shared body (the
+state a student's kernel is in there), and are compared with the student notebook's stored outputs;
+then the solution notebook's exercises run, as nbval would run them.  In the report they are
+`notebooks/NN_*.ipynb::student Cell N` (N counted in the student notebook, as nbval counts).  The
+student notebook is not collected again.  A run that collects only the student edition
+(`pytest notebooks/student/`) runs it whole, in its own kernel, as nbval does.
+
+The solutions thus run after the student's stubs and checks, where nbval alone would run them
+straight after the body: a stub defines only names its solution cell defines again before they are
+used (make_student keeps the solution's signatures), and the check cells are the same in both
+editions.  Anything a stub or check left behind that a solution depended on would show as outputs
+that differ from the stored ones, that is, as a failing test.
 """
+import importlib.util
 import os
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = str(Path(__file__).resolve().parent)
@@ -22,3 +47,71 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 threadpool_limits(limits=int(os.environ["OPENBLAS_NUM_THREADS"]))
 # Figures in the unit tests render off-screen; the notebooks' kernels use their inline backend.
 matplotlib.use("Agg")
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from nbval.plugin import IPyNbCell, IPyNbFile, find_comment_markers, find_metadata_tags  # noqa: E402
+
+LESSONS = Path(ROOT) / "notebooks"
+STUDENT = LESSONS / "student"
+
+
+def _make_student():
+    spec = importlib.util.spec_from_file_location("make_student", Path(ROOT) / "tools" / "make_student.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shared_code_cells = _make_student().shared_code_cells
+
+
+class StudentCell(IPyNbCell):
+    """A code cell of the student edition, run in the solution notebook's kernel."""
+
+    def __init__(self, *args, student_path, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.student_path = student_path
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.student_path.relative_to(LESSONS.parent)}::Cell {self.cell_num}"
+
+
+class Lesson(IPyNbFile):
+    """A solution notebook, with the exercises of its student edition (see the module docstring)."""
+
+    def collect(self):
+        solution = list(super().collect())            # reads self.nb: nbval's items, Cell 0 ...
+        student_path = STUDENT / self.path.name
+        student = nbformat.read(student_path, as_version=4)
+        shared = shared_code_cells(self.nb.cells, student.cells)
+        own = [c for c in student.cells if c.cell_type == "code"][shared:]
+        yield from solution[:shared]
+        for number, cell in enumerate(own, start=shared):
+            # the cell's options (tags such as raises-exception, comment markers), as nbval reads them
+            options = defaultdict(bool, find_metadata_tags(cell.metadata))
+            options.update(find_comment_markers(cell.source))
+            options.setdefault("check", self.compare_outputs)
+            yield StudentCell.from_parent(self, name=f"student Cell {number}", cell_num=number, cell=cell,
+                                          options=options, student_path=student_path)
+        yield from solution[shared:]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collect_file(file_path, parent):
+    """A solution notebook with a student edition beside it is collected as a Lesson."""
+    outcome = yield
+    if file_path.parent == LESSONS and (STUDENT / file_path.name).exists():
+        outcome.force_result([Lesson.from_parent(parent, path=file_path) if type(c) is IPyNbFile else c
+                              for c in outcome.get_result()])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect a student notebook whose exercises run with its solution notebook (the summary
+    line counts its cells as deselected)."""
+    with_solution = {item.student_path for item in items if isinstance(item, StudentCell)}
+    left_out = [item for item in items if isinstance(item, IPyNbCell) and item.path in with_solution]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        dropped = set(map(id, left_out))
+        items[:] = [item for item in items if id(item) not in dropped]

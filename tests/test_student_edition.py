@@ -1,9 +1,11 @@
 """The student edition (notebooks/student/) is generated from the solution notebooks and must not drift.
 
 tools/make_student.py stubs every cell tagged `solution`; `make student` runs it and then executes
-the student notebooks (nbval runs them too, so they are proved to run top to bottom).  These
-tests regenerate the edition into a temporary folder and compare it with the committed one on
-cell types and sources (outputs are nbval's business), check that no solution code leaks into
+the student notebooks (nbval runs them too, so they are proved to run: their exercises in the
+solution notebook's kernel after the shared body, see the root conftest.py).  These tests
+regenerate the edition into a temporary folder and compare it with the committed one on cell
+types and sources (outputs are nbval's business, and the shared body's outputs must be the
+solution notebook's), check that no solution code leaks into
 it, neither from the solution cells nor from the lessons and the exercises' text, and that every
 check cell survives and reports "not implemented yet".
 """
@@ -83,6 +85,26 @@ def test_the_committed_student_notebook_is_what_make_student_writes(path, regene
         assert (new.cell_type, new.source) == (old.cell_type, old.source), (
             f"notebooks/student/{path.name}, cell {i} ({old.cell_type}) has drifted from notebooks/{path.name}:\n"
             f"--- committed:\n{old.source[:300]}\n--- generated now:\n{new.source[:300]}\n{RUN_IT}")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_the_shared_body_has_the_solution_notebooks_outputs(path):
+    """The student notebook's code cells up to its first exercise are the solution notebook's,
+    and so are their stored outputs: nbval runs that body once, in the solution notebook, and the
+    student notebook's own cells after it (the root conftest.py), so that these outputs are
+    checked by execution only through this equality."""
+    solution, student = read(path).cells, read(STUDENT / path.name).cells
+    shared = make_student.shared_code_cells(solution, student)
+    first_solution = next(i for i, c in enumerate(c for c in solution if c.cell_type == "code")
+                          if make_student.is_solution(c))
+    assert shared == first_solution, (
+        f"notebooks/student/{path.name} parts from notebooks/{path.name} at code cell {shared}, "
+        f"not at its first solution cell ({first_solution}): {RUN_IT}")
+    code = zip([c for c in solution if c.cell_type == "code"], [c for c in student if c.cell_type == "code"])
+    for number, (ours, theirs) in enumerate(list(code)[:shared]):
+        assert (theirs.outputs, theirs.execution_count) == (ours.outputs, ours.execution_count), (
+            f"notebooks/student/{path.name}, Cell {number} (shared with the solution notebook) stores other "
+            f"outputs than notebooks/{path.name}'s: {RUN_IT}")
 
 
 # ----------------------------------------------------------------------------------------

@@ -220,6 +220,19 @@ def studentise(nb, name="the solution notebook"):
     return nb
 
 
+def shared_code_cells(solution_cells, student_cells):
+    """How many code cells the student edition starts with that are the solution notebook's own.
+
+    studentise copies every code cell up to the first solution cell unchanged, so the editions
+    share the lesson's body and part ways at its first exercise.  Counts the leading code cells
+    with the same source in both (cells as stored: dicts or NotebookNodes; Markdown is skipped).
+    """
+    solution = [c for c in solution_cells if c["cell_type"] == "code"]
+    student = [c for c in student_cells if c["cell_type"] == "code"]
+    return next((i for i, (a, b) in enumerate(zip(solution, student)) if a["source"] != b["source"]),
+                min(len(solution), len(student)))
+
+
 def solution_notebooks(source=SOURCE):
     return sorted(Path(source).glob("[0-9][0-9]_*.ipynb"))
 
