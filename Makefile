@@ -26,9 +26,10 @@ $(STAMP): pyproject.toml $(PIP_CONSTRAINT)
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) $(LESSONS)
 
-# Unit tests and every notebook through nbval, on both cores (a notebook stays on one worker).
+# Unit tests and every notebook through nbval, on both cores (a file or notebook stays on one
+# worker; conftest.py hands out the longest first, and --no-loadscope-reorder keeps that order).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The same suite with the oldest numpy, scipy and matplotlib that pyproject.toml allows and that
 # have wheels for this Python (tests/oldest/constraints-X.Y.txt); it refuses, before installing

@@ -106,12 +106,21 @@ def pytest_collect_file(file_path, parent):
                               for c in outcome.get_result()])
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Deselect a student notebook whose exercises run with its solution notebook (the summary
-    line counts its cells as deselected)."""
+    line counts its cells as deselected).
+
+    Then put the longest files first, so that `make test`'s two workers finish together: xdist
+    hands out whole files (--dist loadfile) in this order (--no-loadscope-reorder), and a long
+    file started last keeps one worker busy while the other waits.  The browser tests first
+    (tens of seconds a file), then the notebooks (a few seconds each), then the unit tests
+    (mostly under a second each), each group in the order of collection.
+    """
     with_solution = {item.student_path for item in items if isinstance(item, StudentCell)}
     left_out = [item for item in items if isinstance(item, IPyNbCell) and item.path in with_solution]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         dropped = set(map(id, left_out))
         items[:] = [item for item in items if id(item) not in dropped]
+    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1 if isinstance(item, IPyNbCell) else 2)
