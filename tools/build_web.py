@@ -71,7 +71,7 @@ SLIDE_OPTIONS = {"reveal_width": str(slide_metadata.SLIDE["width"]),
                  "reveal_height": str(slide_metadata.SLIDE["height"]), "reveal_theme": "white",
                  "reveal_transition": "none", "reveal_number": "c/t"}
 #: A displayed equation wider than the slide is scaled down to fit, but not below this (then it
-#: is cut off, and tests/test_browser.py says so: split it).
+#: is cut off, and tests/browsing.py says so: split it).
 MATH_MIN_SCALE = 0.7
 #: What the slides' template reads (resources["emlib"]).
 SLIDE_RESOURCES = {"slide": slide_metadata.SLIDE, "math_min_scale": MATH_MIN_SCALE,
