@@ -229,7 +229,8 @@ class _OwnNotebooks:
     - no bleach sanitising of the highlighted code (nbconvert's clean_html): Pygments writes
       only <div>, <pre> and <span class> with escaped text, which bleach lets through unchanged
       (it only rewrites escapes, such as &quot; as "); nbconvert already trusts the Markdown and
-      the HTML outputs (sanitize_html is off), and the notebooks are ours;
+      the HTML outputs (sanitize_html is off), and the notebooks are ours (the lab template
+      also passes raw cells and SVG outputs through clean_html: the lessons have none);
     - no BeautifulSoup pass over the rendered page (HTMLExporter.from_notebook_node parses and
       re-serialises the whole page to add two attributes): the same attributes (NO_ALT,
       FOCUSABLE) are added to the page's text instead.
