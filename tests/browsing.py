@@ -150,10 +150,15 @@ def check_deck(page, notes):
     limits = {**VIEWPORT, "body_min_px": BODY_MIN_PX, "code_min_px": CODE_MIN_PX, "math_min_px": MATH_MIN_PX,
               "figure_min_scale": slide_metadata.FIGURE_MIN_SCALE, "notes": notes}
     found = page.evaluate("(limits) =>" + SLIDE_CHECK, limits)
-    # Showing a slide can start loading a font (MathJax's come on demand): opening the next deck
-    # while it loads would abort it, a failed request that Watch reports against the next deck.
-    page.evaluate("() => document.fonts.ready.then(() => true)")
+    fonts_loaded(page)
     return found["states"], found["problems"]
+
+
+def fonts_loaded(page):
+    """Wait for the fonts the page has started loading.  Showing a slide can start loading a font
+    (MathJax's come on demand): opening the next deck in the same tab while it loads would abort
+    it, a failed request that Watch reports against the next deck."""
+    page.evaluate("() => document.fonts.ready.then(() => true)")
 
 
 def deck_screenshots(page, states, problems, edition, stem, failed):

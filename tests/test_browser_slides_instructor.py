@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from browsing import (RAW_TEX, TYPESET, VISIBLE_MARKDOWN, browser, check_deck_reads_from_the_back_of_the_room,  # noqa: F401
-                      decks, slides_page)
+                      decks, fonts_loaded, slides_page)
 
 pytestmark = pytest.mark.browser
 EXPLORER_NOTEBOOK = "04_convergence.ipynb"
@@ -28,6 +28,7 @@ def test_slides_start_move_and_typeset_offline(slides_page, web_editions):
     slides = page.evaluate("Reveal.getHorizontalSlides().length")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => Reveal.getIndices().h === 1")
+    fonts_loaded(page)
     assert slides > 3
     assert typeset > 0
     assert not left, f"TeX left as text on the slides (not typeset): {left}"
