@@ -5,7 +5,7 @@
     web      builds the offline HTML edition and the slides (needs npm)
     browser  drives JupyterLab and the HTML edition in headless Chromium (needs chromium)
 
-the web_editions fixture that tests/test_web.py and tests/test_browser.py share, and the guard
+the web_editions fixture that tests/test_web.py and the browser tests (tests/test_browser_*.py) share, and the guard
 that fails a test which opens a file beside the repository (helpers.guard_reads; the static
 half of the guard is tests/test_self_contained.py).
 """
@@ -60,14 +60,28 @@ def pytest_configure(config):
     )
 
 
+class _OnFirstUse(dict):
+    """A dict whose missing entries make(key) makes when they are first asked for."""
+
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key):
+        self[key] = self._make(key)
+        return self[key]
+
+
 @pytest.fixture(scope="session")
 def web_editions(tmp_path_factory):
-    """The HTML pages and the slides of every lesson, both editions (tools/build_web.py), built
-    once per test run, even when xdist runs tests/test_web.py and tests/test_browser.py on two
-    workers: the first to ask builds, under a lock, into the run's shared temporary folder.
+    """The HTML pages and the slides of every lesson, both editions (tools/build_web.py), each of
+    the four folders built once per test run, when a test first asks for it, even when xdist runs
+    tests/test_web.py and the browser tests on two workers: the first to ask builds, under that
+    folder's lock, into the run's shared temporary folder.  So one worker can build the slides
+    its tests need while the other builds the pages, and a test waits only for what it reads.
 
-    Returns {"html": {"student": folder, "instructor": folder}, "slides": {...}}.  Skips, saying
-    why, when npm is missing.
+    Returns {"html": {"student": folder, "instructor": folder}, "slides": {...}} (each folder
+    built when looked up).  Skips, saying why, when npm is missing.
     """
     if shutil.which("npm") is None:
         pytest.skip("npm not found: the HTML edition and the slides install MathJax and reveal.js "
@@ -77,11 +91,13 @@ def web_editions(tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent                  # this run's folder, common to its workers
     out = shared / "web-editions"
-    with build_web.locked(shared / "web-editions.lock"):
-        if not (out / "done").exists():
-            shutil.rmtree(out, ignore_errors=True)
-            for kind in ("html", "slides"):
-                build_web.build_editions(kind, out / kind)
-            (out / "done").touch()
-    return {kind: {edition: out / kind / edition for edition in build_web.EDITIONS}
-            for kind in ("html", "slides")}
+
+    def built(kind, edition):
+        folder, done = out / kind / edition, out / kind / f"{edition}.done"
+        with build_web.locked(shared / f"web-editions-{kind}-{edition}.lock"):
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                build_web.build(kind, folder, edition=edition)
+                done.touch()
+        return folder
+    return _OnFirstUse(lambda kind: _OnFirstUse(lambda edition: built(kind, edition)))

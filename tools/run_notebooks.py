@@ -17,7 +17,7 @@ version, mimetype, file_extension, pygments_lexer, codemirror_mode, nbconvert_ex
 JupyterLab compares each of the two with what it would write and marks the notebook modified
 if anything differs, including `language_info.version`, the Python version: a notebook stored
 here opens unmodified under the same Python version, and marked modified under another one
-(nothing stored can avoid that; tests/test_browser.py checks the rest).  The format version
+(nothing stored can avoid that; tests/test_browser_jupyterlab.py checks the rest).  The format version
 (nbformat 4.4, cells without ids) JupyterLab leaves as it is, on opening and on saving.
 
 A re-run on another machine must not show up in git as a change: widget model ids (random in

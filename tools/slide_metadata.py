@@ -22,9 +22,9 @@ Writing a lesson for the slides (what authors do; the rest follows from the rule
     never on the slide itself; tools/make_student.py leaves it out of the student notebooks, so it
     is in neither the student edition's pages nor its slides.  Write what to say, what to ask the
     class and the common confusion, for the slide the cell is on; every slide of substance needs
-    one (tests/test_browser.py checks the instructor edition).  A notes cell takes no room and
+    one (tests/test_browser_slides_instructor.py checks).  A notes cell takes no room and
     does not change the slide types of the cells around it.
-  - Check a deck with `make slides` and `pytest tests/test_browser.py -k NN_name`: it steps
+  - Check a deck with `make slides` and `pytest tests/test_browser_slides_*.py -k NN_name`: it steps
     through every slide at 1280 x 720 and names each slide whose content is cut off, too small,
     or without notes.
 
@@ -57,7 +57,7 @@ estimated from its source and outputs (cell_height_px): prose lines wrapped at P
 characters, code and text output lines at CODE_CHARS, headings, displayed equations and tables
 by their lines, and a figure at FIGURE_MIN_SCALE + FIGURE_MARGIN of its PNG height (the slides' script then
 grows each figure to fill the room its slide leaves, up to FIGURE_MAX_SCALE).  The estimate is
-deliberately simple: tests/test_browser.py measures the real slides.
+deliberately simple: tests/test_browser_slides_*.py measure the real slides.
 """
 import argparse
 import base64
@@ -95,7 +95,7 @@ CODE_BOX_PX = 40
 PARAGRAPH_GAP_PX = 14
 EQUATION_LINE_PX = 56
 #: A figure shrinks to make room for its explanation down to this fraction of the size it was
-#: drawn at (below, its text gets too small to read: tests/test_browser.py fails), and grows to
+#: drawn at (below, its text gets too small to read: tests/test_browser_slides_*.py fail), and grows to
 #: fill its slide up to FIGURE_MAX_SCALE.  The slide types plan each figure FIGURE_MARGIN larger
 #: than its least size, for the estimate's error.  A figure whose PNG size cannot be read counts
 #: as FIGURE_DEFAULT_PX high.

@@ -1,0 +1,212 @@
+"""Shared by the browser tests (tests/test_browser_*.py): headless Chromium, what a page
+reported, screenshots, and the check of a deck of slides in a lecture hall.
+
+Headless Chromium (Debian's /usr/bin/chromium; `.ci/run` installs it on CI), driven by
+Playwright's Python package with that executable: Playwright's own browser download is never
+used.  Each test fails on an error in the browser console, an uncaught page error, a request that
+failed, or a request to any host but 127.0.0.1 (Watch).  Without Chromium (see
+helpers.find_chromium) or Playwright's Python package the tests are skipped, saying so.
+
+Screenshots (PNG files in build/screenshots/) cost time on every page, so they are taken only
+when asked, EMLIB_SCREENSHOTS=1 (e.g. `EMLIB_SCREENSHOTS=1 make test`), and always of a deck, a
+page or a JupyterLab window that fails its test, so that a failure leaves a picture.
+
+The slides, every deck of both editions at 1280 x 720 (a classroom projector): every state (each
+slide, vertical slide and fragment) stepped through with reveal.js's API (tests/slide_check.js),
+fails on: content cut off (below the bottom, past the right edge, scrolling inside the slide, or
+under the navigation arrows); text under BODY_MIN_PX (code and outputs under CODE_MIN_PX,
+equations under MATH_MIN_PX) on screen; a figure shown below tools/slide_metadata.py's
+FIGURE_MIN_SCALE of its size; and, in the instructor edition, a slide of substance (a figure, an
+output or a dozen words of prose) without speaker notes.  The failure names the deck, the slide
+(h/v/f as Reveal.slide(h, v, f) and its first words) and what is wrong.  KNOWN_FAILURES lists
+what the decks' content does not pass yet.  The screenshots of a deck are three: its title, the
+first slide with a problem (else the fullest), and the one with the largest figure, in
+build/screenshots/slides/EDITION/.
+"""
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from helpers import LESSONS, STUDENT_LESSONS, find_chromium, from_another_host, load_tool
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need Playwright's Python "
+                               "package (pip install -e '.[test]')")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+#: Take screenshots of every page, not only of those that fail.
+SCREENSHOTS_ASKED = os.environ.get("EMLIB_SCREENSHOTS", "") not in ("", "0")
+#: No sandbox (the tests may run as root), and no background connections, which a closed
+#: network would refuse (and which would be requests to another host).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+EDITIONS = {"instructor": LESSONS, "student": STUDENT_LESSONS}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """A Chromium context with a fresh profile; closed at the end, whatever happened."""
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("no Chromium found: install it (as root: apt-get install -y chromium; "
+                    ".ci/run does this on CI) or set CHROMIUM to a Chromium or Chrome executable")
+    playwright = sync_api.sync_playwright().start()
+    try:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=executable,
+            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+    except BaseException:
+        playwright.stop()
+        raise
+    try:
+        yield context
+    finally:
+        context.close()
+        playwright.stop()
+
+
+class Watch:
+    """What a page reported: console errors, page errors, failed requests, and requests to any
+    host but this machine's JupyterLab server (file:, data: and blob: URLs are local)."""
+
+    def __init__(self, page):
+        self.problems = []
+        page.on("console", lambda m: m.type == "error" and self.problems.append(
+            f"console error: {m.text} ({m.location.get('url', '')})"))
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(
+            f"request failed: {r.url} ({r.failure})"))
+        page.on("request", lambda r: from_another_host(r.url, hosts=("127.0.0.1",))
+                and self.problems.append(f"request to another host: {r.url}"))
+
+
+def screenshot(page, name, failed=False):
+    """build/screenshots/NAME: when EMLIB_SCREENSHOTS asks for them, or when the page `failed`."""
+    if SCREENSHOTS_ASKED or failed:
+        path = SCREENSHOTS / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+
+
+# ----------------------------------------------------------------------------------------
+# The maths, typeset offline
+# ----------------------------------------------------------------------------------------
+#: The text of a page's Markdown as a reader sees it: typeset maths and code left out.
+VISIBLE_MARKDOWN = """() => [...document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown')].map(cell => {
+    const copy = cell.cloneNode(true);
+    copy.querySelectorAll('mjx-container, code, pre, script, style').forEach(e => e.remove());
+    return copy.textContent;
+}).join('\\n')"""
+RAW_TEX = re.compile(r"\$|\\\(|\\\)|\\\[|\\\]|\\[A-Za-z]{2,}")
+TYPESET = "() => window.MathJax && MathJax.startup && MathJax.startup.promise.then(() => true)"
+
+
+# ----------------------------------------------------------------------------------------
+# The slides in a lecture hall
+# ----------------------------------------------------------------------------------------
+slide_metadata = load_tool("slide_metadata")
+#: The projector: reveal.js shows the 1280 x 720 canvas unscaled.
+VIEWPORT = {"width": slide_metadata.SLIDE["width"], "height": slide_metadata.SLIDE["height"]}
+#: Least sizes on screen: Markdown text (body text), code and text outputs, and equations (which
+#: the slides scale down to fit the width: tools/build_web.py's MATH_MIN_SCALE of the text).
+BODY_MIN_PX = 24
+CODE_MIN_PX = 24
+MATH_MIN_PX = 19
+CHECKS = {"overflow": "content cut off or scrolling", "small": "text too small",
+          "figure": "figures shrunk too far", "notes": "slides without speaker notes"}
+#: What the decks' content does not pass yet: {"edition/deck": {check: what fails}}, with the
+#: checks of CHECKS.  Only tooling could not fix these: the notebooks' content must change
+#: (shorter code or outputs, a figure drawn for a slide, notes written).  When you fix a deck,
+#: remove its entry: the test fails on an entry that is no longer needed, so that the list stays
+#: true.  Everything not listed here must pass.
+KNOWN_FAILURES = {}
+SLIDE_CHECK = (Path(__file__).with_name("slide_check.js").read_text(encoding="utf-8")
+               .split("\n(limits) =>", 1)[1])
+
+
+def decks(edition):
+    """The parameters of an edition's deck test: "edition-stem", one per lesson (so that
+    `-k instructor-04_convergence` picks one deck, and `-k 04_convergence` both editions')."""
+    return [f"{edition}-{nb.stem}" for nb in EDITIONS[edition]]
+
+
+@pytest.fixture(scope="module")
+def slides_page(browser):
+    """One tab at the projector's size for every deck; yields (page, its Watch)."""
+    page = browser.new_page()
+    page.set_viewport_size(VIEWPORT)
+    watch = Watch(page)
+    try:
+        yield page, watch
+    finally:
+        page.close()
+
+
+def check_deck(page, notes):
+    """Step through every state of the open deck; returns (states, problems) as slide_check.js."""
+    page.wait_for_function("() => document.documentElement.dataset.emlibSlides === 'ready'", timeout=30_000)
+    limits = {**VIEWPORT, "body_min_px": BODY_MIN_PX, "code_min_px": CODE_MIN_PX, "math_min_px": MATH_MIN_PX,
+              "figure_min_scale": slide_metadata.FIGURE_MIN_SCALE, "notes": notes}
+    found = page.evaluate("(limits) =>" + SLIDE_CHECK, limits)
+    fonts_loaded(page)
+    return found["states"], found["problems"]
+
+
+def fonts_loaded(page):
+    """Wait for the fonts the page has started loading.  Showing a slide can start loading a font
+    (MathJax's come on demand): opening the next deck in the same tab while it loads would abort
+    it, a failed request that Watch reports against the next deck."""
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+
+
+def deck_screenshots(page, states, problems, edition, stem, failed):
+    """Three slides of the deck, for a person to look at: the title, the first slide with a
+    problem (else the fullest), and the one with the largest figure (else the next fullest);
+    when EMLIB_SCREENSHOTS asks for them, or when the deck `failed`."""
+    if not (SCREENSHOTS_ASKED or failed):
+        return
+    last = {}
+    for state in states:                 # each slide in its last state: every fragment shown
+        last[state["h"], state["v"]] = state
+    fullest = sorted(last.values(), key=lambda s: -s["bottom"])
+    picked = [states[0]]
+    trouble = [last[p["h"], p["v"]] for p in problems if p["kind"] != "notes"]
+    picked.append(trouble[0] if trouble else fullest[0])
+    figures = sorted((s for s in last.values() if s["figure"]), key=lambda s: -s["figure"])
+    picked += [s for s in figures + fullest if s not in picked][:1]
+    folder = SCREENSHOTS / "slides" / edition
+    for old in folder.glob(f"{stem}_*.png"):         # from an earlier run, which may have picked others
+        old.unlink()
+    for state in picked:
+        page.evaluate("([h, v, f]) => Reveal.slide(h, v, f)", [state["h"], state["v"], state["f"]])
+        screenshot(page, f"slides/{edition}/{stem}_{state['h']}-{state['v']}.png", failed)
+
+
+def where(problem):
+    return f"slide h{problem['h']} v{problem['v']} f{problem['f']} (\"{problem['first']}\")"
+
+
+def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck):
+    """The deck test ("edition-stem"): every state of the deck at 1280 x 720: nothing cut off,
+    text large enough, figures not shrunk, and (instructor edition) speaker notes on every slide
+    of substance; apart from what KNOWN_FAILURES lists.  Its screenshots when asked or failing."""
+    page, watch = slides_page
+    watch.problems.clear()
+    edition, stem = deck.split("-", 1)
+    page.goto((web_editions["slides"][edition] / f"{stem}.slides.html").as_uri())
+    states, problems = check_deck(page, notes=(edition == "instructor"))
+
+    by_check = defaultdict(list)
+    for problem in problems:
+        by_check[problem["kind"]].append(f"  {where(problem)}: {problem['what']}")
+    known = KNOWN_FAILURES.get(f"{edition}/{stem}", {})
+    unexpected = {check: found for check, found in by_check.items() if check not in known}
+    fixed = sorted(set(known) - set(by_check))
+    deck_screenshots(page, states, problems, edition, stem, failed=bool(unexpected or watch.problems))
+    assert not unexpected, f"{edition}/{stem}.slides.html at 1280 x 720:\n" + "\n".join(
+        f"{CHECKS[check]}:\n" + "\n".join(found) for check, found in unexpected.items())
+    assert not fixed, (f"{edition}/{stem} now passes {fixed}: remove "
+                       f"{', '.join(repr(c) for c in fixed)} from KNOWN_FAILURES[{edition + '/' + stem!r}]")
+    assert not watch.problems, "\n".join(watch.problems)
