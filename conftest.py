@@ -113,10 +113,10 @@ def pytest_collection_modifyitems(config, items):
 
     Then put the longest files first, so that `make test`'s two workers finish together: xdist
     hands out whole files (--dist loadfile) in this order (--no-loadscope-reorder), and a long
-    file started last keeps one worker busy while the other waits.  The browser tests and
-    tests/test_web.py first (tens of seconds a file), then the notebooks (a few seconds each), then the unit tests
-    (mostly under a second each), each group in the order of collection.  The browser files and
-    tests/test_web.py share the web editions that conftest.py's web_editions builds.
+    file started last keeps one worker busy while the other waits.  First the browser tests and
+    tests/test_web.py (tens of seconds a file; they share the web editions that
+    tests/conftest.py's web_editions builds), then the notebooks (a few seconds each), then the
+    unit tests (mostly under a second each), each group in the order of collection.
     """
     with_solution = {item.student_path for item in items if isinstance(item, StudentCell)}
     left_out = [item for item in items if isinstance(item, IPyNbCell) and item.path in with_solution]
@@ -124,6 +124,7 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=left_out)
         dropped = set(map(id, left_out))
         items[:] = [item for item in items if id(item) not in dropped]
+
     def group(item):
         if item.get_closest_marker("browser") or item.get_closest_marker("web"):
             return 0
