@@ -1090,16 +1090,16 @@ def animate_fit(X, history, path, fps=4, *, n_std=(1, 2),
     fig.subplots_adjust(left=0.12, right=0.97, bottom=0.11,
                         top=1 - (0.15 + 0.3 * lines) / fig.get_size_inches()[1])
 
-    def draw(t):
-        ax.clear()
-        loglik = _draw_iteration(ax, X, history[t], n_std, limits)
-        ax.set_title(title.format(t=t, T=T, loglik=loglik))
-        return []
-
+    # Each frame is drawn once, by the writer's grab_frame: FuncAnimation.save would also draw
+    # every frame on the figure's own canvas first (twice the work, the same file).
+    writer = animation.PillowWriter(fps=fps)
     try:
-        anim = animation.FuncAnimation(fig=fig, func=draw, frames=len(history), interval=1000 / fps,
-                                       repeat=False, cache_frame_data=False)
-        anim.save(filename=str(path), writer=animation.PillowWriter(fps=fps), dpi=dpi)
+        with writer.saving(fig, str(path), dpi):
+            for t, params in enumerate(history):
+                ax.clear()
+                loglik = _draw_iteration(ax, X, params, n_std, limits)
+                ax.set_title(title.format(t=t, T=T, loglik=loglik))
+                writer.grab_frame()
     finally:
         plt.close(fig)
     return path

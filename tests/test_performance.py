@@ -33,9 +33,11 @@ def test_fit_peak_memory_is_at_most_half_of_sklearns():
 @pytest.mark.slow
 @pytest.mark.parametrize("d, k, bound", [(2, 5, 0.3), (10, 10, 0.65)])
 def test_fit_is_several_times_faster_than_sklearn_per_iteration(d, k, bound):
-    # Measured here, five runs while other work loaded the machine: 0.05-0.10 (d=2, k=5) and
-    # 0.22-0.34 (d=10, k=10); issue 12 asks for <= 0.20 and <= 0.50.  The bounds leave room.
-    X, init = problem(100_000, d=d, k=k)
+    # Issue 12 asks for <= 0.20 and <= 0.50 at n = 100 000.  Measured here, five runs each while
+    # other work loaded the machine (load 5-7): at n = 100 000, 0.09-0.10 (d=2, k=5) and 0.19-0.30
+    # (d=10, k=10); at n = 50 000, the n timed here (half the time), 0.10-0.13 and 0.22-0.29.
+    # The bounds leave room for load.
+    X, init = problem(50_000, d=d, k=k)
     with threadpool_limits(limits=1):
         t = times_per_iteration(["emlib", "scikit-learn"], X, init, iters=10, repeats=3)
     assert t["emlib"] <= bound * t["scikit-learn"], (

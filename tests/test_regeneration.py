@@ -1,9 +1,9 @@
 """Regenerating on another machine writes nothing new: `make figures` and `make student` leave an
 unchanged checkout unchanged.
 
-  figures      under another OpenBLAS kernel (the last digits of every fit change) the figures
-               come out byte for byte the same (emlib.figures rounds fitted values before drawing
-               and numbers the SVG ids)
+  figures      emlib.figures rounds fitted values before drawing (steady) and numbers the SVG ids;
+               that the figures then come out byte for byte the same under another OpenBLAS kernel
+               is tests/test_figures.py's (it compares with the figures it generates anyway)
   _unchanged   what emlib._unchanged calls the same picture, and that write() then leaves the
                file alone
   notebooks    tools/run_notebooks.py: widget model ids from the notebook's name, outputs that
@@ -13,9 +13,6 @@ unchanged checkout unchanged.
 import base64
 import io
 import json
-import os
-import subprocess
-import sys
 
 import nbformat
 import numpy as np
@@ -27,27 +24,11 @@ from PIL import Image
 from emlib import _unchanged, figures
 
 run_notebooks = load_tool("run_notebooks")
-#: The figures whose bytes depended on the BLAS kernel before their values were rounded.
-SENSITIVE = ["m_step_one_iteration", "snapshots"]
 
 
 # ----------------------------------------------------------------------------------------
-# The figures under another BLAS kernel
+# Fitted values rounded before they are drawn
 # ----------------------------------------------------------------------------------------
-def test_figures_are_byte_identical_under_another_blas_kernel(tmp_path):
-    here, there = tmp_path / "here", tmp_path / "there"
-    figures.generate(here, SENSITIVE, animation=False, readme=False)
-    # Nehalem: OpenBLAS's SSE kernels, another summation order than this machine's (the fits
-    # differ by ~1e-13); a build of OpenBLAS without that kernel ignores the request.
-    env = {**os.environ, "OPENBLAS_CORETYPE": "Nehalem", "OPENBLAS_NUM_THREADS": "2"}
-    subprocess.run([sys.executable, "-m", "emlib.figures", str(there), "--only", *SENSITIVE],
-                   env=env, check=True, capture_output=True, timeout=300)
-    names = sorted(p.name for p in here.iterdir())
-    assert names == sorted(p.name for p in there.iterdir()) and len(names) == 2 * len(SENSITIVE)
-    differ = [name for name in names if (here / name).read_bytes() != (there / name).read_bytes()]
-    assert not differ, f"{differ} depend on the BLAS kernel"
-
-
 def test_steady_rounds_a_fit_and_keeps_it_valid():
     X, _, _, theta0 = figures._seed()
     fit = figures.steady(figures.fit(X, theta0, max_iter=3, tol=0, keep_history=True))
