@@ -16,8 +16,12 @@ slide, vertical slide and fragment) stepped through with reveal.js's API (tests/
 fails on: content cut off (below the bottom, past the right edge, scrolling inside the slide, or
 under the navigation arrows); text under BODY_MIN_PX (code and outputs under CODE_MIN_PX,
 equations under MATH_MIN_PX) on screen; a figure shown below tools/slide_metadata.py's
-FIGURE_MIN_SCALE of its size; and, in the instructor edition, a slide of substance (a figure, an
-output or a dozen words of prose) without speaker notes.  The failure names the deck, the slide
+FIGURE_MIN_SCALE of its size; in the instructor edition, a slide of substance (a figure, an
+output or a dozen words of prose) without speaker notes; and maths that MathJax did not typeset
+(TeX left as text anywhere in the deck's Markdown, speaker notes included).  Every Markdown cell
+of a lesson is in its deck, typeset by the MathJax set-up the HTML pages share
+(tools/web/templates/emlib_offline.j2): this is the check of every lesson's maths, and
+tests/test_browser_html.py opens one page of each HTML edition for the pages' own set-up.  The failure names the deck, the slide
 (h/v/f as Reveal.slide(h, v, f) and its first words) and what is wrong.  KNOWN_FAILURES lists
 what the decks' content does not pass yet.  The screenshots of a deck are three: its title, the
 first slide with a problem (else the fullest), and the one with the largest figure, in
@@ -29,7 +33,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from helpers import LESSONS, STUDENT_LESSONS, find_chromium, from_another_host, load_tool
+from helpers import LESSONS, STUDENT_LESSONS, cells, find_chromium, from_another_host, load_tool, source
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need Playwright's Python "
                                "package (pip install -e '.[test]')")
@@ -115,7 +119,8 @@ BODY_MIN_PX = 24
 CODE_MIN_PX = 24
 MATH_MIN_PX = 19
 CHECKS = {"overflow": "content cut off or scrolling", "small": "text too small",
-          "figure": "figures shrunk too far", "notes": "slides without speaker notes"}
+          "figure": "figures shrunk too far", "notes": "slides without speaker notes",
+          "maths": "maths not typeset"}
 #: What the decks' content does not pass yet: {"edition/deck": {check: what fails}}, with the
 #: checks of CHECKS.  Only tooling could not fix these: the notebooks' content must change
 #: (shorter code or outputs, a figure drawn for a slide, notes written).  When you fix a deck,
@@ -154,6 +159,24 @@ def check_deck(page, notes):
     return found["states"], found["problems"]
 
 
+def has_math(path):
+    """Whether the notebook's Markdown has maths ($ ... $ or $$ ... $$)."""
+    return any("$" in source(c) for c in cells(path) if c["cell_type"] == "markdown")
+
+
+def maths_problems(page, notebook):
+    """The open page's maths, typeset by MathJax: no TeX left as text in its Markdown (speaker
+    notes included), and some typeset maths if the notebook's Markdown has any.  Returns problems
+    as check_deck does, with kind "maths" (h, v, f are -1: the whole deck)."""
+    page.wait_for_function(TYPESET, timeout=30_000)
+    left = sorted({m.group(0) for m in RAW_TEX.finditer(page.evaluate(VISIBLE_MARKDOWN))})
+    problems = [f"TeX left as text (not typeset): {' '.join(left)}"] if left else []
+    if has_math(notebook) and page.locator("mjx-container").count() == 0:
+        problems.append("the Markdown has maths, but none was typeset")
+    return [{"h": -1, "v": -1, "f": -1, "first": "the whole deck", "kind": "maths", "what": what}
+            for what in problems]
+
+
 def fonts_loaded(page):
     """Wait for the fonts the page has started loading.  Showing a slide can start loading a font
     (MathJax's come on demand): opening the next deck in the same tab while it loads would abort
@@ -172,7 +195,7 @@ def deck_screenshots(page, states, problems, edition, stem, failed):
         last[state["h"], state["v"]] = state
     fullest = sorted(last.values(), key=lambda s: -s["bottom"])
     picked = [states[0]]
-    trouble = [last[p["h"], p["v"]] for p in problems if p["kind"] != "notes"]
+    trouble = [last[p["h"], p["v"]] for p in problems if (p["h"], p["v"]) in last and p["kind"] != "notes"]
     picked.append(trouble[0] if trouble else fullest[0])
     figures = sorted((s for s in last.values() if s["figure"]), key=lambda s: -s["figure"])
     picked += [s for s in figures + fullest if s not in picked][:1]
@@ -185,6 +208,8 @@ def deck_screenshots(page, states, problems, edition, stem, failed):
 
 
 def where(problem):
+    if problem["h"] < 0:
+        return problem["first"]
     return f"slide h{problem['h']} v{problem['v']} f{problem['f']} (\"{problem['first']}\")"
 
 
@@ -197,6 +222,7 @@ def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck):
     edition, stem = deck.split("-", 1)
     page.goto((web_editions["slides"][edition] / f"{stem}.slides.html").as_uri())
     states, problems = check_deck(page, notes=(edition == "instructor"))
+    problems += maths_problems(page, next(nb for nb in EDITIONS[edition] if nb.stem == stem))
 
     by_check = defaultdict(list)
     for problem in problems:

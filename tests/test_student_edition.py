@@ -10,6 +10,7 @@ it, neither from the solution cells nor from the lessons and the exercises' text
 check cell survives and reports "not implemented yet".
 """
 import ast
+import json
 from pathlib import Path
 import re
 
@@ -105,6 +106,29 @@ def test_the_shared_body_has_the_solution_notebooks_outputs(path):
         assert (theirs.outputs, theirs.execution_count) == (ours.outputs, ours.execution_count), (
             f"notebooks/student/{path.name}, Cell {number} (shared with the solution notebook) stores other "
             f"outputs than notebooks/{path.name}'s: {RUN_IT}")
+
+
+def stored_shape(path):
+    """What JupyterLab reads of a stored notebook besides its cells' contents: the nbformat
+    version, the notebook's metadata, and each kind of cell's fields and cell-metadata keys."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    shapes = {(c["cell_type"], tuple(sorted(c)), tuple(sorted(c.get("metadata", {})))) for c in nb["cells"]}
+    return (nb["nbformat"], nb["nbformat_minor"], nb["metadata"]), shapes
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_the_student_notebook_is_stored_as_its_solution_notebook_is(path):
+    """The same nbformat version and notebook metadata (kernelspec, language_info), and no cell
+    field or cell-metadata key that the solution notebook's cells lack: JupyterLab then opens
+    the student notebook as it opens the solution notebook, unmodified, which
+    tests/test_browser_jupyterlab.py checks of the solution notebooks."""
+    (solution_header, solution_cells), (student_header, student_cells) = (
+        stored_shape(path), stored_shape(STUDENT / path.name))
+    assert student_header == solution_header, (
+        f"notebooks/student/{path.name} is stored with other metadata or nbformat than notebooks/{path.name}: {RUN_IT}")
+    assert student_cells <= solution_cells, (
+        f"notebooks/student/{path.name} has cells shaped as none in notebooks/{path.name}: "
+        f"{sorted(student_cells - solution_cells)}: {RUN_IT}")
 
 
 # ----------------------------------------------------------------------------------------
