@@ -115,8 +115,9 @@ def pytest_collection_modifyitems(config, items):
     hands out whole files (--dist loadfile) in this order (--no-loadscope-reorder), and a long
     file started last keeps one worker busy while the other waits.  First the browser tests and
     tests/test_web.py (tens of seconds a file; they share the web editions that
-    tests/conftest.py's web_editions builds), then the notebooks (a few seconds each), then the
-    unit tests (mostly under a second each), each group in the order of collection.
+    tests/conftest.py's web_editions builds), then the unit tests (test_figures.py and
+    test_widgets.py take 10-20 s), in the order of collection, and last the notebooks, 3 to 10 s
+    each, the last lesson first: the short early lessons fill in at the end.
     """
     with_solution = {item.student_path for item in items if isinstance(item, StudentCell)}
     left_out = [item for item in items if isinstance(item, IPyNbCell) and item.path in with_solution]
@@ -125,8 +126,10 @@ def pytest_collection_modifyitems(config, items):
         dropped = set(map(id, left_out))
         items[:] = [item for item in items if id(item) not in dropped]
 
-    def group(item):
+    last_first = {path: -i for i, path in enumerate(sorted({i.path for i in items if isinstance(i, IPyNbCell)}))}
+
+    def order(item):
         if item.get_closest_marker("browser") or item.get_closest_marker("web"):
-            return 0
-        return 1 if isinstance(item, IPyNbCell) else 2
-    items.sort(key=group)
+            return 0, 0
+        return (2, last_first[item.path]) if isinstance(item, IPyNbCell) else (1, 0)
+    items.sort(key=order)
