@@ -82,7 +82,7 @@ FIGSIZE = (6.4, 5.4)
 SLIDE_FIGSIZE = (11.8, 5.6)
 #: Type sizes that read on a projected slide as well as on a laptop: the lessons start with
 #: plt.style.use(plotting.LESSON_STYLE), and emlib.figures draws every figure under it.  At 100 dpi
-#: 14 pt is about 19 px; a slide shows a figure at 80% of its size or more (tests/test_browser.py),
+#: 14 pt is about 19 px; a slide shows a figure at 80% of its size or more (tests/browsing.py),
 #: so the smallest text (ticks, 12 pt) stays above 13 px on a 1280 x 720 projector.
 LESSON_STYLE = {
     "font.size": 14.0,

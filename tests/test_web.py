@@ -3,12 +3,12 @@ instructor): one page per lesson, an index that says which edition it is, nothin
 another host, and no solution and no speaker note in the student edition.
 
 All four folders are built once per test run (the web_editions fixture of conftest.py, shared
-with tests/test_browser.py), from the stored notebooks (nothing is executed), into a temporary
+with the browser tests, tests/test_browser_*.py), from the stored notebooks (nothing is executed), into a temporary
 folder; MathJax and reveal.js come from build/web/node_modules (`npm ci` on first use).
 What a page loads is read from its HTML: <script src>, <link href>, <img src>, and url(...) and
 @import in its style sheets, following the local style sheets it links to; every address must be
 relative (or data:), and the file it names must be there.  What the scripts load at run time is
-checked in a real browser by tests/test_browser.py.
+checked in a real browser by tests/test_browser_*.py.
 
 Solutions are found as tests/test_student_edition.py finds them (body_lines: the lines of each
 cell tagged `solution` that are its solution), and looked for in the code and text of every
