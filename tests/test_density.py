@@ -137,7 +137,7 @@ def test_plot_log_density_draws_the_threshold_contour():
     threshold = -8.0
     fig, ax = plt.subplots()
     drawn = plotting.plot_log_density(params, ax=ax, limits=((-4, 12), (-4, 10)), threshold=threshold)
-    vertices = np.vstack([path.vertices for path in drawn.threshold.get_paths()])
+    vertices = np.vstack([segment for level in drawn.threshold.allsegs for segment in level])   # any matplotlib
     assert len(vertices) > 100
     # on the contour the density is the threshold, to the grid's interpolation (spacing 0.08)
     np.testing.assert_allclose(emlib.score_samples(vertices, params), threshold, atol=0.05)

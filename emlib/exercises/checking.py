@@ -104,9 +104,17 @@ LIBRARIES = tuple({Path(__file__).resolve().parents[1], Path(np.__file__).resolv
                    *(Path(sysconfig.get_path(name)).resolve() for name in ("stdlib", "purelib", "platlib"))})
 
 
+#: Code that numpy generates at import and runs under a name of its own: numpy before 1.25 runs
+#: every public function (np.linalg.cholesky, ...) through a dispatcher of this "file".
+GENERATED_LIBRARY_CODE = ("<__array_function__ internals>",)
+
+
 def in_library(filename):
-    """True for a file of emlib, numpy, scipy or any installed package; False for the learner's code
-    (a notebook cell's "<ipython-input-...>" or temporary file, a script)."""
+    """True for a file of emlib, numpy, scipy or any installed package, and for numpy's generated
+    dispatchers; False for the learner's code (a notebook cell's "<ipython-input-...>" or
+    temporary file, a script)."""
+    if filename in GENERATED_LIBRARY_CODE:
+        return True
     if filename.startswith("<"):
         return False
     path = Path(filename).resolve()
