@@ -21,8 +21,9 @@ output or a dozen words of prose) without speaker notes; and maths that MathJax 
 (TeX left as text anywhere in the deck's Markdown, speaker notes included).  Every Markdown cell
 of a lesson is in its deck, typeset by the MathJax set-up the HTML pages share
 (tools/web/templates/emlib_offline.j2): this is the check of every lesson's maths, and
-tests/test_browser_html.py opens one page of each HTML edition for the pages' own set-up.  The failure names the deck, the slide
-(h/v/f as Reveal.slide(h, v, f) and its first words) and what is wrong.  KNOWN_FAILURES lists
+tests/test_browser_html.py opens one page of each HTML edition for the pages' own set-up.  The
+failure names the deck, the slide (h/v/f as Reveal.slide(h, v, f) and its first words) and what
+is wrong.  KNOWN_FAILURES lists
 what the decks' content does not pass yet.  The screenshots of a deck are three: its title, the
 first slide with a problem (else the fullest), and the one with the largest figure, in
 build/screenshots/slides/EDITION/.
