@@ -31,8 +31,8 @@ used (make_student keeps the solution's signatures), and the check cells are the
 editions.  Anything a stub or check left behind that a solution depended on would show as outputs
 that differ from the stored ones, that is, as a failing test.
 """
-import importlib.util
 import os
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -56,14 +56,10 @@ LESSONS = Path(ROOT) / "notebooks"
 STUDENT = LESSONS / "student"
 
 
-def _make_student():
-    spec = importlib.util.spec_from_file_location("make_student", Path(ROOT) / "tools" / "make_student.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(Path(ROOT) / "tests"))    # tests/helpers.py, as tests/conftest.py imports it
+from helpers import load_tool  # noqa: E402
 
-
-shared_code_cells = _make_student().shared_code_cells
+shared_code_cells = load_tool("make_student").shared_code_cells
 
 
 class StudentCell(IPyNbCell):
