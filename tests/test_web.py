@@ -14,6 +14,7 @@ Solutions are found as tests/test_student_edition.py finds them (body_lines: the
 cell tagged `solution` that are its solution), and looked for in the code and text of every
 student page.
 """
+import functools
 import re
 import shutil
 from html.parser import HTMLParser
@@ -77,6 +78,19 @@ class Page(HTMLParser):
             self.links[-1][1] += data
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(parser, path, mtime_ns, size):
+    return parser(path)
+
+
+def parsed(parser, path):
+    """parser(path) (Page or CodeText), parsed once while the file is unchanged: the tests read
+    each of the 56 pages several times, and parsing one takes tens of milliseconds."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _parsed(parser, path, stat.st_mtime_ns, stat.st_size)
+
+
 def css_loads(css):
     """The addresses a style sheet loads: url(...) and @import, comments left out."""
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
@@ -91,7 +105,7 @@ def everything_loaded(page_path):
     The file is None unless the address is relative (no scheme, no host): data:, file: and
     outside addresses name nothing in the folder.
     """
-    page = Page(page_path)
+    page = parsed(Page, page_path)
     found = [(a, page_path) for a in page.loads]
     found += [(a, page_path) for css in page.styles for a in css_loads(css)]
     seen, result = set(), []
@@ -115,7 +129,7 @@ def outside_loads(folder):
     for page in sorted(Path(folder).glob("*.html")):
         outside += [f"{where.name}: {address}" for address, _, where in everything_loaded(page)
                     if from_another_host(address)]
-        outside += [f"{page.name}: a script names {url}" for script in Page(page).scripts
+        outside += [f"{page.name}: a script names {url}" for script in parsed(Page, page).scripts
                     for url in re.findall(r"\w+://[^\s'\"]+", script)]
     return outside
 
@@ -157,7 +171,7 @@ def test_one_page_per_lesson(web_editions, kind, edition):
 @pytest.mark.parametrize("kind, edition", FOLDERS, ids=FOLDER_IDS)
 def test_index_says_which_edition_and_links_every_lesson_in_order_by_its_title(web_editions, kind, edition):
     index_file = web_editions[kind][edition] / "index.html"
-    index = Page(index_file)
+    index = parsed(Page, index_file)
     links = [(href, " ".join(text.split())) for href, text in index.links]
     assert links == [(nb.stem + SUFFIX[kind], first_heading(nb)) for nb in EDITIONS[edition]]
     text = index_file.read_text(encoding="utf-8")
@@ -186,7 +200,7 @@ def test_the_student_folder_links_only_to_itself(web_editions, kind):
     folder = web_editions[kind]["student"].resolve()
     outside = []
     for page in sorted(folder.glob("*.html")):
-        for href, _ in Page(page).links:
+        for href, _ in parsed(Page, page).links:
             parts = urlsplit(href)
             if parts.scheme or parts.netloc or not parts.path:        # another site, or #anchor
                 continue
@@ -233,7 +247,7 @@ def solution_lines(path):
 def leaks(page, solution_notebook):
     """The solution lines of `solution_notebook` that a page's code or outputs contain, and
     whether it holds speaker notes."""
-    code = CodeText(page)
+    code = parsed(CodeText, page)
     return sorted(solution_lines(solution_notebook) & code.lines) + (["speaker notes"] if code.notes else [])
 
 
@@ -247,7 +261,8 @@ def test_no_solution_and_no_speaker_note_in_the_student_edition(web_editions, ki
     assert not leaked, f"the student edition's {kind} show solutions: {leaked}"
     # and the check can see them: the instructor edition shows every one of them
     for nb in LESSONS:
-        assert solution_lines(nb) <= CodeText(web_editions[kind]["instructor"] / (nb.stem + SUFFIX[kind])).lines
+        instructor_page = web_editions[kind]["instructor"] / (nb.stem + SUFFIX[kind])
+        assert solution_lines(nb) <= parsed(CodeText, instructor_page).lines
 
 
 def test_a_leaked_solution_is_found(tmp_path):
@@ -281,7 +296,7 @@ def test_an_image_the_markdown_shows_is_copied_into_the_folder(tmp_path):
     nbformat.write(nb, lesson)
     for kind in SUFFIX:
         build_web.build(kind, tmp_path / kind, [lesson])
-        assert "_static/images/em_animation_large.gif" in Page(tmp_path / kind / f"09_a_lesson{SUFFIX[kind]}").loads
+        assert "_static/images/em_animation_large.gif" in parsed(Page, tmp_path / kind / f"09_a_lesson{SUFFIX[kind]}").loads
         assert not not_in_folder(tmp_path / kind)
     nb.cells[0].source += "\n\n![gone](../figures/no_such_figure.png)"
     nbformat.write(nb, lesson)
@@ -317,10 +332,10 @@ def test_the_checks_find_what_a_page_should_not_load(tmp_path):
 def test_the_pages_load_mathjax_and_the_slides_reveal_js(web_editions, edition):
     for nb in EDITIONS[edition]:
         page = web_editions["html"][edition] / f"{nb.stem}.html"
-        assert "_static/mathjax/tex-chtml.js" in Page(page).loads, page.name
+        assert "_static/mathjax/tex-chtml.js" in parsed(Page, page).loads, page.name
         page = web_editions["slides"][edition] / f"{nb.stem}.slides.html"
-        parsed = Page(page)
+        deck = parsed(Page, page)
         assert {"_static/reveal.js/dist/reveal.js", "_static/reveal.js/dist/reveal.css",
-                "_static/mathjax/tex-chtml.js"} <= set(parsed.loads), page.name
-        assert any("Reveal.initialize" in s for s in parsed.scripts), page.name
+                "_static/mathjax/tex-chtml.js"} <= set(deck.loads), page.name
+        assert any("Reveal.initialize" in s for s in deck.scripts), page.name
         assert "<section" in page.read_text(encoding="utf-8"), page.name
