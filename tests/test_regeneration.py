@@ -17,7 +17,7 @@ import json
 import nbformat
 import numpy as np
 import pytest
-from helpers import load_tool
+from helpers import LESSONS, STUDENT_LESSONS, ROOT, load_tool
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from PIL import Image
 
@@ -167,3 +167,18 @@ def test_a_rerun_writes_nothing_and_the_kernel_does_not_warn(tmp_path, capfd):
     outputs = [cell["outputs"] for cell in json.loads(first)["cells"]]
     assert "".join(outputs[0][0]["text"]) == "42\n" and run_notebooks.WIDGET_VIEW in outputs[1][0]["data"]
     assert "without encryption" not in capfd.readouterr().err
+
+
+def test_lean_drops_the_cell_ids_that_nbformat_4_4_does_not_allow():
+    nb = new_notebook(cells=[new_code_cell("1 + 1")])          # new cells get ids (nbformat 4.5)
+    nb.nbformat_minor = 4
+    assert list(nbformat.validator.iter_validate(json.loads(json.dumps(nb))))   # invalid as it stands
+    assert not list(nbformat.validator.iter_validate(json.loads(json.dumps(run_notebooks.lean(nb)))))
+
+
+@pytest.mark.parametrize("path", LESSONS + STUDENT_LESSONS, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
+def test_every_notebook_is_valid_under_its_nbformat_version(path):
+    """As stored, not as nbformat.read upgrades it (lesson 09 once stored six cell ids under
+    nbformat 4.4: read() passed it, JupyterLab opened it, its schema did not)."""
+    errors = [e.message for e in nbformat.validator.iter_validate(json.loads(path.read_text(encoding="utf-8")))]
+    assert not errors, f"{path.name}: {errors}: store it with tools/run_notebooks.py (its lean())"

@@ -80,12 +80,14 @@ def kernelspec(name=KERNEL_NAME):
 def lean(nb):
     """The notebook with lean metadata: its own is kernelspec() and the language_info that
     executing it stored (nbclient copies the kernel's info reply); cells lose timings and view
-    state; consecutive prints are coalesced."""
+    state (and ids, which nbformat 4.4 does not allow); consecutive prints are coalesced."""
     nb.metadata = {"kernelspec": kernelspec(),
                    "language_info": dict(nb.metadata.get("language_info", {"name": "python"}))}
     for cell in nb.cells:
         for key in ("execution", "ExecuteTime", "collapsed", "scrolled"):     # timings and view state
             cell.metadata.pop(key, None)
+        if nb.nbformat_minor < 5:       # cell ids came with nbformat 4.5: in a 4.4 notebook, invalid
+            cell.pop("id", None)
         if cell.cell_type == "code":
             cell.outputs = coalesce_streams(cell.outputs)
     return nb
