@@ -182,3 +182,14 @@ def test_every_notebook_is_valid_under_its_nbformat_version(path):
     nbformat 4.4: read() passed it, JupyterLab opened it, its schema did not)."""
     errors = [e.message for e in nbformat.validator.iter_validate(json.loads(path.read_text(encoding="utf-8")))]
     assert not errors, f"{path.name}: {errors}: store it with tools/run_notebooks.py (its lean())"
+
+
+def test_every_notebook_is_stored_with_the_same_nbformat_version_and_metadata():
+    """So that one notebook opening unmodified in JupyterLab speaks for the others'
+    metadata (tests/test_browser_jupyterlab.py opens a few)."""
+    headers = {}
+    for path in LESSONS + STUDENT_LESSONS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        header = json.dumps([nb["nbformat"], nb["nbformat_minor"], nb["metadata"]], sort_keys=True)
+        headers.setdefault(header, []).append(str(path.relative_to(ROOT / "notebooks")))
+    assert len(headers) == 1, f"stored with different headers: {list(headers.values())}: rerun tools/run_notebooks.py"
