@@ -1,9 +1,11 @@
 // Step through every state of a reveal.js deck (each slide, each vertical slide, each fragment)
-// and report what would not read in a lecture hall.  Used by tests/test_browser.py:
+// and report what would not read in a lecture hall.  Used by tests/browsing.py:
 // page.evaluate(<this file>, limits) returns {states, problems}.
 //
 // limits: {width, height (the canvas, px), body_min_px, code_min_px, math_min_px (on screen),
-//          figure_min_scale, notes (true: every slide of substance needs speaker notes)}
+//          figure_min_scale, notes (true: every slide of substance needs speaker notes),
+//          leaves (how many slides the deck's file has: sections without sections inside),
+//          skip (the numbers of the slides, in document order from 0, not to check)}
 // Each problem: {h, v, f (the state: Reveal.slide(h, v, f)), first (the slide's first words),
 //                kind ("overflow", "small", "figure" or "notes"), what (a sentence)}.
 // Each state: {h, v, f, first, bottom (the lowest content, px from the canvas top), figure (the
@@ -41,10 +43,13 @@
     return clip(text);
   };
 
-  const states = [], problems = [];
+  const states = [], problems = [], skip = new Set(limits.skip);
+  let leaf = -1;
   [...slides.querySelectorAll(':scope > section')].forEach((stack, h) => {
     const leaves = [...stack.querySelectorAll(':scope > section')];
     (leaves.length ? leaves : [stack]).forEach((section, v) => {
+      leaf += 1;
+      if (skip.has(leaf)) return;
       const first = firstWords(section);
       if (limits.notes) {
         const words = prose(section).split(' ').filter(Boolean).length;
@@ -125,5 +130,8 @@
     });
   });
   Reveal.slide(0, 0, -1);
+  if (leaf + 1 !== limits.leaves)
+    problems.push({h: -1, v: -1, f: -1, first: 'the whole deck', kind: 'overflow',
+                   what: `the deck shows ${leaf + 1} slides, its file has ${limits.leaves}: the slides skipped may be the wrong ones`});
   return {states, problems};
 }

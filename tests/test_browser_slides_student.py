@@ -7,7 +7,7 @@ One deck alone: `pytest tests/test_browser_slides_student.py -k 04_convergence`;
 The slides are the ones tests/test_web.py checks (conftest.py's web_editions: built once per run).
 """
 import pytest
-from browsing import browser, check_deck_reads_from_the_back_of_the_room, decks, slides_page  # noqa: F401
+from browsing import browser, check_deck_reads_from_the_back_of_the_room, decks, shown_in, slides_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -15,3 +15,26 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("deck", decks("student"))
 def test_slides_read_from_the_back_of_the_room(slides_page, web_editions, deck):
     check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck)
+
+
+def deck_file(path, title, *slides):
+    path.write_text(f"<html><head><title>{title}</title></head><body><div class=\"reveal\"><div class=\"slides\">"
+                    + "".join(slides) + "</div></div><script>Reveal.initialize()</script></body></html>",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_student_deck_skips_only_the_slides_the_instructor_deck_shows_alike(tmp_path):
+    notes = '<aside class="notes">Say why.</aside>'
+    instructor = deck_file(tmp_path / "i.html", "(instructor edition)",
+                           "<section><h1>EM</h1></section>",
+                           f"<section><section><p>E-step</p>{notes}</section><section><pre>def e_step(): ...</pre></section></section>",
+                           f"<section><p>M-step</p>{notes}</section>")
+    student = deck_file(tmp_path / "s.html", "(student edition)",
+                        "<section><h1>EM</h1></section>",
+                        "<section><section><p>E-step</p></section><section><pre>def e_step(): raise NotImplementedError</pre></section></section>",
+                        "<section><p>M-step</p></section>")
+    assert shown_in(student, instructor) == [0, 1, 3]      # the same but for notes and the title
+    other_page = deck_file(tmp_path / "o.html", "(student edition)", "<section><h1>EM</h1></section>")
+    other_page.write_text(other_page.read_text().replace("<head>", "<head><style>h1 {font-size: 9px}</style>"))
+    assert shown_in(other_page, instructor) == []           # another page: check every slide
