@@ -76,10 +76,12 @@ def test_a_small_fit_takes_no_longer_with_blas_threads():
     X, _ = data.seed_data()
     init = data.seed_initial_params()
 
-    def best_time(threads):
+    def fit_time(threads):
         with threadpool_limits(limits=threads):
-            return min(timeit(lambda: emlib.fit(X, init, max_iter=30, tol=0)) for _ in range(5))
-    one, two = best_time(1), best_time(2)
+            return timeit(lambda: emlib.fit(X, init, max_iter=30, tol=0))
+    # Alternated, best of 15 each: the other worker's load comes in bursts of a fraction of a
+    # second, which hit five fits in a row (two times once came out 3.1 times one's under it).
+    one, two = np.array([(fit_time(1), fit_time(2)) for _ in range(15)]).min(axis=0)
     assert two <= 3 * one, f"30 iterations on 300 points: {one * 1e3:.1f} ms with 1 BLAS thread, {two * 1e3:.1f} ms with 2"
 
 
