@@ -37,7 +37,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-from browsing import ROOT, Watch, browser, screenshot  # noqa: F401  (browser: a fixture)
+from browsing import ROOT, Watch, screenshot
 from helpers import LESSONS
 
 EXPLORER_NOTEBOOK = "04_convergence.ipynb"
