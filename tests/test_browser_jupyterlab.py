@@ -3,7 +3,7 @@
 A server on 127.0.0.1, a random free port and a token, serving a temporary copy of notebooks/
 (both editions), driven in headless Chromium (tests/browsing.py: how, what fails every test, and
 screenshots, taken when EMLIB_SCREENSHOTS=1 asks and always of a failing window):
-  - the notebooks that between them hold every shape of stored cell (representatives(): three
+  - the notebooks that between them hold every shape of stored cell (representatives(): a few
     of the fourteen lessons), opened at once (one workspace, one tab and one kernel session each;
     the sessions share a kernel), are not marked modified once connected to its kernel (no dirty
     dot): their stored metadata is what JupyterLab writes (tools/run_notebooks.py).  Every
