@@ -36,6 +36,14 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+# jsonschema, which nbformat imports, imports rfc3987_syntax when it is installed (a checker of
+# the "iri" string format, which nbformat's schemas never ask for), and that builds a Lark grammar
+# on import: 1.2 s in each test process, on the way to the first test.  So it is not imported
+# here, and nbval (whose import imports nbformat) is loaded from this file, after this line,
+# instead of as an installed plugin (pyproject.toml's addopts: -p no:nbval).
+sys.modules.setdefault("rfc3987_syntax", None)
+pytest_plugins = ["nbval.plugin"]
+
 ROOT = str(Path(__file__).resolve().parent)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

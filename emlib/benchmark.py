@@ -77,18 +77,22 @@ def runner(method, X, init, iters):
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")
 
 
-def times_per_iteration(methods, X, init, iters=10, repeats=3):
+def times_per_iteration(methods, X, init, iters=10, repeats=3, clock=time.perf_counter):
     """{method: seconds per iteration} for several methods timed in turn, round after round, so
-    that all see the same load: the best of `repeats` wall times of a whole `iters`-iteration
-    fit, divided by `iters`.  Their ratio is measured in one run, as fairly as a shared machine
-    allows."""
+    that all see the same load: the best of `repeats` times of a whole `iters`-iteration fit,
+    divided by `iters`.  Their ratio is measured in one run, as fairly as a shared machine allows.
+
+    clock: time.perf_counter (wall time, what a user waits), or time.thread_time (this thread's
+    CPU time: under one BLAS thread, threadpoolctl's threadpool_limits(1), all of a fit's work,
+    without the time other processes held the core; what a comparison on a busy machine needs).
+    """
     runs = {method: runner(method, X, init, iters) for method in methods}
     best = dict.fromkeys(runs, np.inf)
     for _ in range(repeats):
         for method, run in runs.items():
-            start = time.perf_counter()
+            start = clock()
             run()
-            best[method] = min(best[method], time.perf_counter() - start)
+            best[method] = min(best[method], clock() - start)
     return {method: seconds / iters for method, seconds in best.items()}
 
 

@@ -144,6 +144,7 @@ class EMExplorer:
         self.result = self._fit(k, seed)            # a bad first fit raises: the arguments are wrong
         self._k, self._seed = k, seed               # what self.result was fitted with
         self.figure = None
+        self._places = None                         # where the current fit's panels go
         self._resetting = False
 
         self.slider = ipywidgets.IntSlider(
@@ -186,7 +187,7 @@ class EMExplorer:
             self.status.value = html.escape(
                 f"refit with k = {k}, seed = {seed} failed: {type(err).__name__}: {err}", quote=False)
             return None
-        self.result, self._k, self._seed = result, k, seed
+        self.result, self._k, self._seed, self._places = result, k, seed, None
         self._resetting = True                      # one redraw, not one per slider change
         try:
             self.slider.value = 0
@@ -218,10 +219,31 @@ class EMExplorer:
 
     # ------------------------------------------------------------------------------------
     def _draw(self, t):
-        """Redraw the picture and the status line for iteration t of the current fit."""
-        result, T = self.result, self.result.n_iter
+        """Redraw the picture and the status line for iteration t of the current fit.
+
+        The fit's first picture is laid out by constrained layout; the others keep its panels'
+        places: laying out took half of a redraw, and the panels do not move from one iteration
+        to the next (the same view, the same curve), so the picture comes out the same."""
+        fig, png = self._picture(t, self._places)
+        if self._places is None:
+            self._places = [ax.get_position(original=True) for ax in fig.axes]
+        self.figure = fig
+        T = self.result.n_iter
+        self._out.outputs = ({
+            "output_type": "display_data",
+            "data": {"image/png": base64.b64encode(png).decode("ascii"),
+                     "text/plain": f"<EM fit at iteration {t} of {T}>"},
+            "metadata": {},
+        },)
+        self.status.value = (f"iteration {t} of {T}: log-likelihood {self.result.log_likelihoods[t]:.4f} · "
+                             + self.ending())
+
+    def _picture(self, t, places=None):
+        """(Figure, its PNG bytes) of iteration t: laid out by constrained layout, or with its
+        axes at `places` (their original positions, figure fractions) when given."""
+        result = self.result
         params = result.history[t]
-        fig = Figure(figsize=FIGSIZE, layout="constrained")     # not pyplot's: nothing to close
+        fig = Figure(figsize=FIGSIZE, layout=None if places else "constrained")   # not pyplot's: nothing to close
         left, right = fig.subplots(ncols=2)
         resp, _ = e_step(self.X, params)
         plotting.plot_responsibilities(
@@ -234,17 +256,12 @@ class EMExplorer:
         left.set_ylim(ylim)
         left.set_aspect(aspect="equal", adjustable="box")
         plotting.plot_log_likelihood(result.log_likelihoods, ax=right, mark=t)
+        if places:
+            for ax, place in zip(fig.axes, places, strict=True):
+                ax.set_position(place)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        self.figure = fig
-        self._out.outputs = ({
-            "output_type": "display_data",
-            "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
-                     "text/plain": f"<EM fit at iteration {t} of {T}>"},
-            "metadata": {},
-        },)
-        self.status.value = (f"iteration {t} of {T}: log-likelihood {result.log_likelihoods[t]:.4f} · "
-                             + self.ending())
+        return fig, buffer.getvalue()
 
     # ------------------------------------------------------------------------------------
     def __repr__(self):

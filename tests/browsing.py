@@ -52,9 +52,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 EDITIONS = {"instructor": LESSONS, "student": STUDENT_LESSONS}
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """A Chromium context with a fresh profile; closed at the end, whatever happened."""
+def chromium(tmp_path_factory):
+    """Yields a Chromium context with a fresh profile; closes it at the end, whatever happened.
+    The `browser` fixture (tests/conftest.py: one per test process, shared by the modules)."""
     executable = find_chromium()
     if executable is None:
         pytest.skip("no Chromium found: install it (as root: apt-get install -y chromium; "

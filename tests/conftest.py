@@ -27,6 +27,14 @@ ROOT = Path(__file__).resolve().parents[1]
 READ_OUTSIDE = guard_reads(ROOT)
 
 
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Headless Chromium for the browser tests (tests/browsing.py's chromium): one per test
+    process, shared by the modules that run in it (starting one takes about a second)."""
+    from browsing import chromium          # skips the test when Playwright is missing
+    yield from chromium(tmp_path_factory)
+
+
 @pytest.fixture
 def refused_reads():
     """The list of files beside the repository that this process refused to open."""

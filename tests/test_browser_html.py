@@ -16,7 +16,7 @@ The HTML edition is the one tests/test_web.py checks (conftest.py's web_editions
 per run).
 """
 import pytest
-from browsing import EDITIONS, Watch, browser, maths_problems, screenshot  # noqa: F401
+from browsing import EDITIONS, Watch, maths_problems, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@
 A server on 127.0.0.1, a random free port and a token, serving a temporary copy of notebooks/
 (both editions), driven in headless Chromium (tests/browsing.py: how, what fails every test, and
 screenshots, taken when EMLIB_SCREENSHOTS=1 asks and always of a failing window):
-  - the notebooks that between them hold every shape of stored cell (representatives(): three
+  - the notebooks that between them hold every shape of stored cell (representatives(): a few
     of the fourteen lessons), opened at once (one workspace, one tab and one kernel session each;
     the sessions share a kernel), are not marked modified once connected to its kernel (no dirty
     dot): their stored metadata is what JupyterLab writes (tools/run_notebooks.py).  Every
@@ -11,10 +11,10 @@ screenshots, taken when EMLIB_SCREENSHOTS=1 asks and always of a failing window)
     (tests/test_regeneration.py), and each student notebook's cells are shaped as its solution
     notebook's (tests/test_student_edition.py), so each opens as these do;
   - the explorer of 04_convergence.ipynb, in a notebook of that lesson's first code cell and its
-    explorer cell: runs all cells from the Run menu, then moves the explorer's slider with the
-    keyboard and waits for its status line ("iteration t of T: log-likelihood L_t ...") to follow.
-    (nbval runs the whole lesson; JupyterLab rendering the lesson's other 25 cells took two
-    thirds of this test's time.)
+    explorer cell, in another tab of the same window (with its own kernel): runs all cells from
+    the Run menu, then moves the explorer's slider with the keyboard and waits for its status
+    line ("iteration t of T: log-likelihood L_t ...") to follow.  (nbval runs the whole lesson;
+    JupyterLab rendering the lesson's other 25 cells took two thirds of this test's time.)
 Every server and browser started here is stopped by its fixture, also when a test fails.
 """
 import itertools
@@ -37,10 +37,12 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-from browsing import ROOT, Watch, browser, screenshot  # noqa: F401  (browser: a fixture)
+from browsing import ROOT, Watch, screenshot
 from helpers import LESSONS
 
 EXPLORER_NOTEBOOK = "04_convergence.ipynb"
+#: The notebook panel on show (JupyterLab hides the other tabs' panels).
+SHOWN_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STATUS = re.compile(r"iteration (\d+) of (\d+): log-likelihood (-?\d+\.\d+) · (.+)")
 
 pytestmark = pytest.mark.browser
@@ -210,45 +212,58 @@ def align_python_version(lab, paths):
     return stored
 
 
-def test_every_notebook_opens_unmodified_in_jupyterlab(browser, lab):
+@pytest.fixture(scope="module")
+def window(browser, lab):
+    """One JupyterLab window for both tests (loading JupyterLab took 3 s of each): a workspace
+    with a tab for each of opened_notebooks(), their sessions sharing one kernel, and a tab for
+    explorer_notebook() with its own kernel, which the explorer test runs.  Starting the kernels
+    through the REST API before the page loads, the test knows which kernel is which.  Yields a
+    namespace: page, watch (its Watch), lessons (the lessons' paths), explorer (its path)."""
+    paths, explorer = opened_notebooks(lab), explorer_notebook(lab)
+    for path in paths:
+        metadata = json.loads((lab.root / path).read_text(encoding="utf-8"))["metadata"]
+        assert set(metadata) == {"kernelspec", "language_info"}, f"{path}: {RUN_NOTEBOOKS}"
+    align_python_version(lab, paths)
+    tabs = [*paths, explorer]
+    workspace = {"data": {"layout-restorer:data": {"main": {
+                     "dock": {"type": "tab-area", "currentIndex": 0, "widgets": [f"notebook:{p}" for p in tabs]},
+                     "current": f"notebook:{paths[0]}"}},
+                 **{f"notebook:{p}": {"data": {"path": p, "factory": "Notebook"}} for p in tabs}},
+                 "metadata": {"id": "lessons"}}
+    api(lab, "/lab/api/workspaces/lessons", "PUT", workspace)
+    shared = api(lab, "/api/kernels", "POST", {"name": "python3"})
+    for path in paths:
+        api(lab, "/api/sessions", "POST", {"path": path, "type": "notebook", "name": Path(path).name,
+                                           "kernel": {"id": shared["id"]}})
+    api(lab, "/api/sessions", "POST", {"path": explorer, "type": "notebook", "name": Path(explorer).name,
+                                       "kernel": {"name": "python3"}})
+    page = browser.new_page()
+    watch = Watch(page)
+    try:
+        page.goto(f"{lab.base}/lab/workspaces/lessons?token={lab.token}")
+        yield SimpleNamespace(page=page, watch=watch, lessons=paths, explorer=explorer)
+    finally:
+        page.close()
+
+
+def test_every_notebook_opens_unmodified_in_jupyterlab(lab, window):
     """Each notebook of both editions, opened in JupyterLab with a kernel, is not marked modified:
     its stored metadata is what JupyterLab writes (see tools/run_notebooks.py).  Opened here are
     the representatives(); the module's docstring says why the others then open as they do.
 
     All are opened at once, in one workspace, each in its own tab, with its own session and its
-    own connection to the kernel; the sessions share one kernel (started here, through the REST
-    API) instead of starting one each: what JupyterLab writes comes from the kernel's spec and
-    from the info reply each connection asks for, the same from a shared kernel as from one's own.
+    own connection to the kernel; the sessions share one kernel (started through the REST API)
+    instead of starting one each: what JupyterLab writes comes from the kernel's spec and from
+    the info reply each connection asks for, the same from a shared kernel as from one's own.
     """
-    paths = opened_notebooks(lab)
-    for path in paths:
-        metadata = json.loads((lab.root / path).read_text(encoding="utf-8"))["metadata"]
-        assert set(metadata) == {"kernelspec", "language_info"}, f"{path}: {RUN_NOTEBOOKS}"
-    align_python_version(lab, paths)
-    workspace = {"data": {"layout-restorer:data": {"main": {
-                     "dock": {"type": "tab-area", "currentIndex": 0, "widgets": [f"notebook:{p}" for p in paths]},
-                     "current": f"notebook:{paths[0]}"}},
-                 **{f"notebook:{p}": {"data": {"path": p, "factory": "Notebook"}} for p in paths}},
-                 "metadata": {"id": "every-notebook"}}
-    api(lab, "/lab/api/workspaces/every-notebook", "PUT", workspace)
-    kernel = api(lab, "/api/kernels", "POST", {"name": "python3"})
-    for path in paths:
-        api(lab, "/api/sessions", "POST", {"path": path, "type": "notebook", "name": Path(path).name,
-                                           "kernel": {"id": kernel["id"]}})
-    page = browser.new_page()
-    watch = Watch(page)
-    try:
-        page.goto(f"{lab.base}/lab/workspaces/every-notebook?token={lab.token}")
-        wait_for_kernels(lab, connections=len(paths), timeout=120)
-        page.wait_for_timeout(SETTLE_S * 1000)
-        tabs = page.evaluate("""() => [...document.querySelectorAll('.lm-DockPanel-tabBar .lm-TabBar-tab')]
-            .map(tab => [(tab.title.match(/^Path: (.*)$/m) || [])[1], tab.classList.contains('jp-mod-dirty')])""")
-        screenshot(page, "jupyterlab_every_notebook.png",
-                   failed=sorted(p for p, _ in tabs) != paths or any(d for _, d in tabs) or bool(watch.problems))
-    finally:
-        page.close()
-        api(lab, f"/api/kernels/{kernel['id']}", "DELETE")       # the server drops its sessions too
-    opened = dict(tabs)
+    page, watch, paths = window.page, window.watch, window.lessons
+    wait_for_kernels(lab, connections=len(paths), timeout=120)
+    page.wait_for_timeout(SETTLE_S * 1000)
+    tabs = page.evaluate("""() => [...document.querySelectorAll('.lm-DockPanel-tabBar .lm-TabBar-tab')]
+        .map(tab => [(tab.title.match(/^Path: (.*)$/m) || [])[1], tab.classList.contains('jp-mod-dirty')])""")
+    opened = {path: dirty for path, dirty in tabs if path != window.explorer}
+    screenshot(page, "jupyterlab_every_notebook.png",
+               failed=sorted(opened) != paths or any(opened.values()) or bool(watch.problems))
     assert sorted(opened) == paths, "not every notebook opened"
     modified = [path for path in paths if opened[path]]
     assert not modified, f"opening these in JupyterLab marked them modified: {modified}; {RUN_NOTEBOOKS}"
@@ -282,29 +297,29 @@ def explorer_notebook(lab):
     return "notebooks/explorer.ipynb"
 
 
-def test_explorer_slider_steps_through_the_fit_in_jupyterlab(browser, lab):
-    page = browser.new_page()
-    watch = Watch(page)
+def test_explorer_slider_steps_through_the_fit_in_jupyterlab(lab, window):
+    page, watch = window.page, window.watch
+    earlier = len(watch.problems)                    # the other test's to report
     try:
-        page.goto(f"{lab.base}/lab/tree/{explorer_notebook(lab)}?token={lab.token}")
-        page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
-        wait_for_kernels(lab)
-        page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab").filter(has_text=Path(window.explorer).name).click()
+        panel = page.locator(f"{SHOWN_NOTEBOOK} .jp-Notebook")
+        panel.locator(".jp-Cell").first.wait_for(timeout=60_000)
+        page.locator(f'{SHOWN_NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=60_000)
 
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
-        status = page.locator(".widget-html-content").filter(has_text=STATUS).first
+        status = panel.locator(".widget-html-content").filter(has_text=STATUS).first
         status.wait_for(timeout=120_000)
         page.wait_for_function(     # every code cell ran: a number in each prompt, the kernel idle
-            """() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle'
-                  && [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+            """(shown) => document.querySelector(shown + ' .jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle'
+                  && [...document.querySelectorAll(shown + ' .jp-CodeCell .jp-InputPrompt')]
                          .every(p => /\\[\\d+\\]/.test(p.textContent))""",
-            timeout=120_000)
-        errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+            arg=SHOWN_NOTEBOOK, timeout=120_000)
+        errors = panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
         assert errors.count() == 0, "a cell wrote to stderr:\n" + "\n".join(errors.all_text_contents())
 
-        explorer = page.locator(".widget-vbox").filter(has=page.locator(".noUi-handle")).first
+        explorer = panel.locator(".widget-vbox").filter(has=page.locator(".noUi-handle")).first
         handle = explorer.locator(".noUi-handle").first
         picture = explorer.locator("img").first
         handle.scroll_into_view_if_needed()
@@ -334,7 +349,5 @@ def test_explorer_slider_steps_through_the_fit_in_jupyterlab(browser, lab):
     except BaseException:
         screenshot(page, "jupyterlab_failure.png", failed=True)
         raise
-    finally:
-        page.close()
-    assert not watch.problems
+    assert not watch.problems[earlier:]
 

@@ -11,7 +11,7 @@ The slides are the ones tests/test_web.py checks (conftest.py's web_editions: bu
 from pathlib import Path
 
 import pytest
-from browsing import browser, check_deck_reads_from_the_back_of_the_room, decks, fonts_loaded, slides_page  # noqa: F401
+from browsing import check_deck_reads_from_the_back_of_the_room, decks, fonts_loaded, slides_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 EXPLORER_NOTEBOOK = "04_convergence.ipynb"

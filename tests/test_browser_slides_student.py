@@ -7,7 +7,7 @@ One deck alone: `pytest tests/test_browser_slides_student.py -k 04_convergence`;
 The slides are the ones tests/test_web.py checks (conftest.py's web_editions: built once per run).
 """
 import pytest
-from browsing import browser, check_deck_reads_from_the_back_of_the_room, decks, shown_in, slides_page  # noqa: F401
+from browsing import check_deck_reads_from_the_back_of_the_room, decks, shown_in, slides_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

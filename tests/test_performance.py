@@ -10,6 +10,11 @@ from threadpoolctl import threadpool_limits
 import emlib
 from emlib.benchmark import peak_memory, problem, times_per_iteration
 
+#: The comparisons with scikit-learn time CPU, not wall time, under one BLAS thread: the other
+#: test worker's bursts of load (Chromium's) once took the core from emlib's runs alone and
+#: measured it at 0.55 of scikit-learn's time where it takes 0.20-0.25.
+CPU = time.thread_time
+
 
 def test_fit_peak_memory_is_a_few_responsibility_arrays():
     n, d, k = 20_000, 10, 10
@@ -39,7 +44,7 @@ def test_fit_is_several_times_faster_than_sklearn_per_iteration(d, k, bound):
     # The bounds leave room for load.
     X, init = problem(50_000, d=d, k=k)
     with threadpool_limits(limits=1):
-        t = times_per_iteration(["emlib", "scikit-learn"], X, init, iters=10, repeats=3)
+        t = times_per_iteration(["emlib", "scikit-learn"], X, init, iters=10, repeats=3, clock=CPU)
     assert t["emlib"] <= bound * t["scikit-learn"], (
         f"emlib {t['emlib'] * 1e3:.2f} ms/iteration, scikit-learn {t['scikit-learn'] * 1e3:.2f} ms/iteration"
     )
@@ -60,7 +65,7 @@ def test_fit_of_each_covariance_type_is_faster_than_sklearns(covariance_type, d,
     # instead) diag and spherical took 0.61-0.73 for d=10.  The bounds leave room for load.
     X, init = problem(50_000, d=d, k=k, covariance_type=covariance_type)
     with threadpool_limits(limits=1):
-        t = times_per_iteration(["emlib", "scikit-learn"], X, init, iters=10, repeats=2)
+        t = times_per_iteration(["emlib", "scikit-learn"], X, init, iters=10, repeats=2, clock=CPU)
     assert t["emlib"] <= bound * t["scikit-learn"], (
         f"{covariance_type}: emlib {t['emlib'] * 1e3:.2f} ms/iteration, "
         f"scikit-learn {t['scikit-learn'] * 1e3:.2f} ms/iteration"
