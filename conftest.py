@@ -110,6 +110,16 @@ def pytest_collect_file(file_path, parent):
                               for c in outcome.get_result()])
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Whole files to each worker, whatever --dist says (`pytest -n 2` alone hands out single
+    tests): a notebook's cells share one kernel and must run in order, in one process."""
+    if config.getoption("dist") != "loadfile":
+        from xdist.scheduler import LoadFileScheduling
+        return LoadFileScheduling(config, log)
+    return None
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Deselect a student notebook whose exercises run with its solution notebook (the summary
