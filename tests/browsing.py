@@ -14,8 +14,9 @@ page or a JupyterLab window that fails its test, so that a failure leaves a pict
 The slides, every deck of both editions at 1280 x 720 (a classroom projector): every state (each
 slide, vertical slide and fragment) stepped through with reveal.js's API (tests/slide_check.js)
 (in a student deck, only the slides that the instructor deck does not show alike: shown_in();
-five in six are the same, and the instructor deck's test checks those), fails on: content cut off (below the bottom, past the right edge, scrolling inside the slide, or
-under the navigation arrows); text under BODY_MIN_PX (code and outputs under CODE_MIN_PX,
+five in six are the same, and the instructor deck's test checks those), fails on: content cut
+off (below the bottom, past the right edge, scrolling inside the slide, or under the navigation
+arrows); text under BODY_MIN_PX (code and outputs under CODE_MIN_PX,
 equations under MATH_MIN_PX) on screen; a figure shown below tools/slide_metadata.py's
 FIGURE_MIN_SCALE of its size; in the instructor edition, a slide of substance (a figure, an
 output or a dozen words of prose) without speaker notes; and maths that MathJax did not typeset
@@ -196,7 +197,8 @@ def slides_of(path):
 def shown_in(deck, other):
     """The numbers (in order, from 0) of the slides of the deck file `deck` that the deck file
     `other` also has, the same HTML but for speaker notes, in a page the same but for its title:
-    a slide that lays out and reads the same in both.  None if the pages differ."""
+    a slide that lays out and reads the same in both.  None of them (so every slide is checked)
+    if the pages differ."""
     slides, page = slides_of(deck)
     their_slides, their_page = slides_of(other)
     if page != their_page:
