@@ -16,7 +16,6 @@ from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-import emlib
 from emlib import data, exercises
 from emlib.exercises import checking
 

@@ -175,7 +175,7 @@ def _count_hint(ran, T, total, max_iter, tol):
                 "of points (len(X)): the rule compares the change per point with tol.")
     if ran == T + 1 and T < max_iter:
         return ("one iteration late: the loop went on after the iteration whose change fell below tol (does it "
-                f"test the change of the iteration before?). Test |L_t - L_{{t-1}}| / n right after computing "
+                "test the change of the iteration before?). Test |L_t - L_{t-1}| / n right after computing "
                 "L_t, and stop there.")
     if ran == T - 1:
         return (f"one iteration early: {RULE}; the change of iteration t is L_t - L_{{t-1}}, with L_t computed "
