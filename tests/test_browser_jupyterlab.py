@@ -8,8 +8,8 @@ screenshots, taken when EMLIB_SCREENSHOTS=1 asks and always of a failing window)
     the sessions share a kernel), are not marked modified once connected to its kernel (no dirty
     dot): their stored metadata is what JupyterLab writes (tools/run_notebooks.py).  Every
     notebook of both editions is stored with the same nbformat version and notebook metadata
-    (tests/test_regeneration.py), and each student notebook's cells are shaped as its solution
-    notebook's (tests/test_student_edition.py), so each opens as these do;
+    (tests/test_regeneration.py), and every cell of either edition has the shape of a cell
+    opened here, so each opens as these do;
   - the explorer of 04_convergence.ipynb, in a notebook of that lesson's first code cell and its
     explorer cell, in another tab of the same window (with its own kernel): runs all cells from
     the Run menu, then moves the explorer's slider with the keyboard and waits for its status
@@ -38,7 +38,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from browsing import ROOT, Watch, screenshot
-from helpers import LESSONS
+from helpers import LESSONS, STUDENT_LESSONS
 
 EXPLORER_NOTEBOOK = "04_convergence.ipynb"
 #: The notebook panel on show (JupyterLab hides the other tabs' panels).
@@ -189,11 +189,12 @@ def representatives(paths):
 
 
 def opened_notebooks(lab):
-    """The representatives() of the solution notebooks, as paths relative to what the server serves.
+    """The representatives() of both editions' notebooks, as paths relative to what the server
+    serves (the same as relative to the repository).
 
     Opening all 14 lessons rendered 5 MB of notebooks and took three times as long as these;
     the others are stored as these are (the module's docstring)."""
-    return sorted(str((lab.root / "notebooks" / p.name).relative_to(lab.root)) for p in representatives(LESSONS))
+    return sorted(p.relative_to(ROOT).as_posix() for p in representatives(LESSONS + STUDENT_LESSONS))
 
 
 def align_python_version(lab, paths):
