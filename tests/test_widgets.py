@@ -95,11 +95,11 @@ def test_a_picture_laid_out_once_is_the_picture_laid_out_afresh(X):
     explorer = widgets.explorer(X, k=3, seed=1)
     for t in [1, explorer.result.n_iter]:            # a title of one digit, then of two
         explorer.slider.value = t
-        afresh = widgets.EMExplorer._picture(explorer, t)[1]
+        afresh = explorer._picture(t)[1]
         assert shown_png(explorer) == afresh, f"t = {t}: the kept layout draws another picture"
     explorer.k.value = 5                             # a refit lays its own first picture out
     explorer.refit()
-    assert shown_png(explorer) == widgets.EMExplorer._picture(explorer, 0)[1]
+    assert shown_png(explorer) == explorer._picture(0)[1]
 
 
 def test_the_slider_end_shows_the_last_iteration(X):
