@@ -106,6 +106,7 @@ def test_ellipse_mass_matches_closed_forms():
     r = np.array([0.5, 1.0, 2.0, 3.0])
     np.testing.assert_allclose(ellipse_mass(r, d=2), 1 - np.exp(-r**2 / 2), rtol=1e-12)
     np.testing.assert_allclose(ellipse_mass(r, d=1), erf(r / np.sqrt(2)), rtol=1e-12)
+    np.testing.assert_allclose(ellipse_mass(r, d=5), chi2.cdf(r**2, df=5), rtol=1e-12)
     assert ellipse_mass(1) == pytest.approx(0.3935, abs=1e-4)
     assert ellipse_mass(2) == pytest.approx(0.8647, abs=1e-4)
     assert P.ellipse_mass is ellipse_mass and P.ellipse_geometry is ellipse_geometry
