@@ -28,8 +28,12 @@ lab: $(STAMP)
 
 # Unit tests and every notebook through nbval, on both cores (a file or notebook stays on one
 # worker; conftest.py hands out the longest first, and --no-loadscope-reorder keeps that order).
+# Only the plugins the suite uses: xdist here, nbval from conftest.py.  pytest rewrites the
+# asserts of every module of every installed plugin's package when it is imported, and each
+# worker imported hypothesis's and anyio's 130 modules that way (2 s each, on every run).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest -p xdist.plugin -n 2 --dist loadfile \
+	  --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The same suite with the oldest numpy, scipy and matplotlib that pyproject.toml allows and that
 # have wheels for this Python (tests/oldest/constraints-X.Y.txt); it refuses, before installing

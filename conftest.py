@@ -36,12 +36,15 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 # jsonschema, which nbformat imports, imports rfc3987_syntax when it is installed (a checker of
 # the "iri" string format, which nbformat's schemas never ask for), and that builds a Lark grammar
 # on import: 1.2 s in each test process, on the way to the first test.  So it is not imported
 # here, and nbval (whose import imports nbformat) is loaded from this file, after this line,
 # instead of as an installed plugin (pyproject.toml's addopts: -p no:nbval).
 sys.modules.setdefault("rfc3987_syntax", None)
+pytest.register_assert_rewrite("nbval")     # as an installed plugin's package is (Makefile)
 pytest_plugins = ["nbval.plugin"]
 
 ROOT = str(Path(__file__).resolve().parent)
@@ -57,7 +60,6 @@ threadpool_limits(limits=int(os.environ["OPENBLAS_NUM_THREADS"]))
 matplotlib.use("Agg")
 
 import nbformat  # noqa: E402
-import pytest  # noqa: E402
 from nbval.plugin import IPyNbCell, IPyNbFile, find_comment_markers, find_metadata_tags  # noqa: E402
 
 LESSONS = Path(ROOT) / "notebooks"
