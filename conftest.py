@@ -149,3 +149,64 @@ def pytest_collection_modifyitems(config, items):
             return 0, 0
         return (2, last_first[item.path]) if isinstance(item, IPyNbCell) else (1, 0)
     items.sort(key=order)
+
+
+# ----------------------------------------------------------------------------------------
+# The notebooks' kernels, forked from a zygote that has imported what the lessons import
+# (tests/kernel_zygote.py says how and why); EMLIB_FRESH_KERNELS=1 starts each from scratch.
+# ----------------------------------------------------------------------------------------
+ZYGOTE = Path(ROOT) / "tests" / "kernel_zygote.py"
+_zygote = {}
+
+
+def zygote_socket():
+    """The socket of this test process's kernel zygote, started on first use (stopped at exit)."""
+    if "socket" not in _zygote:
+        import atexit
+        import shutil
+        import subprocess
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="emlib-kernels-")     # short: a socket's path is at most 107 bytes
+        path = os.path.join(folder, "zygote")
+        process = subprocess.Popen([sys.executable, str(ZYGOTE), "serve", path], stdout=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL, cwd=ROOT)
+        if process.stdout.readline() != b"ready\n":
+            process.wait()
+            raise RuntimeError(f"the kernel zygote (tests/kernel_zygote.py) did not start: exit {process.returncode}")
+
+        def stop():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            shutil.rmtree(folder, ignore_errors=True)
+        atexit.register(stop)
+        _zygote["stop"] = stop
+        _zygote["socket"] = path
+    return _zygote["socket"]
+
+
+#: Forking (and passing the streams over a Unix socket) as tests/kernel_zygote.py does: on Linux.
+FORKED_KERNELS = (sys.platform.startswith("linux")
+                  and os.environ.get("EMLIB_FRESH_KERNELS", "") in ("", "0"))
+
+if FORKED_KERNELS:
+    from jupyter_client.kernelspec import KernelSpec
+    from nbval import kernel as nbval_kernel
+
+    _current_env_spec = nbval_kernel.NbvalKernelspecManager.get_kernel_spec
+
+    def _forked_kernel_spec(self, kernel_name):
+        """nbval's kernel of this Python (--nbval-current-env), forked from the zygote."""
+        spec = _current_env_spec(self, kernel_name)
+        if kernel_name != nbval_kernel.CURRENT_ENV_KERNEL_NAME:
+            return spec
+        launch = [sys.executable, "-I", "-S", str(ZYGOTE), "launch", zygote_socket(), "-f", "{connection_file}"]
+        return KernelSpec(**{**spec.to_dict(), "argv": launch}, resource_dir=spec.resource_dir)
+
+    nbval_kernel.NbvalKernelspecManager.get_kernel_spec = _forked_kernel_spec
+
+
+def pytest_unconfigure(config):
+    if "stop" in _zygote:
+        _zygote["stop"]()

@@ -1,0 +1,132 @@
+"""The notebooks' kernels, forked from a process that has already imported what the lessons import.
+
+A lesson's kernel spent most of its first two seconds starting Python and importing numpy, scipy,
+matplotlib, scikit-learn, emlib and ipykernel: 1.3-1.9 s of the first cell and 0.65 s of
+starting, for each of the fourteen lessons, a third of the notebooks' time in the test suite.
+So the test processes (conftest.py) start one kernel *zygote* each: a Python that imports all that
+once, then waits on a Unix socket.  The kernel command that nbval runs is this file's `launch`:
+it hands the zygote its connection file, working folder, environment and standard streams; the
+zygote forks; the child becomes the kernel (ipykernel, as `python -m ipykernel_launcher` would
+run it) in that folder, with that environment and those streams.  The launcher stays as the
+kernel's process for jupyter_client: it passes interrupts and terminations on to the kernel, and
+when the launcher is killed (nbval stops a kernel with SIGKILL) the kernel ends too.
+
+What a notebook sees is what a fresh kernel shows: its own namespace, nothing run in it, its
+working folder first on sys.path; only the modules are already in sys.modules (an `import` in
+the first cell finds them there).  nbval compares every output with the one stored by a fresh
+kernel (tools/run_notebooks.py), so a difference would fail.  EMLIB_FRESH_KERNELS=1 runs every
+notebook in a kernel started from scratch, as nbval does by itself.
+
+Usage (by conftest.py): `python kernel_zygote.py serve SOCKET`; the kernel command:
+`python -I -S kernel_zygote.py launch SOCKET -f CONNECTION_FILE`.
+"""
+import json
+import os
+import signal
+import socket
+import sys
+
+#: What the lessons import (their first cells) and what ipykernel needs, imported once.
+PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "matplotlib.pyplot",
+           "matplotlib_inline.backend_inline", "sklearn.cluster", "sklearn.datasets", "sklearn.metrics",
+           "sklearn.mixture", "sklearn.model_selection", "emlib", "emlib.plotting", "emlib.widgets",
+           "emlib.exercises", "ipykernel.kernelapp")
+READY = b"ready\n"
+STREAMS = 3                         # stdin, stdout, stderr
+
+
+def serve(path):
+    """Import PRELOAD, listen on the Unix socket `path`, and fork a kernel for each launcher."""
+    # What ipykernel itself sets before anything imports matplotlib (IPKernelApp.init_gui_pylab).
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    import importlib
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:           # then the notebook that imports it fails as in a fresh kernel
+            pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # the kernels need no reaping
+    parent = os.getppid()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    listener.settimeout(1.0)
+    sys.stdout.buffer.write(READY)
+    sys.stdout.flush()
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            if os.getppid() != parent:        # the test process is gone (killed): so is the zygote
+                return
+            continue
+        conn.settimeout(None)
+        try:
+            message, fds, _, _ = socket.recv_fds(conn, 1 << 20, STREAMS)
+        except OSError:
+            conn.close()
+            continue
+        if os.fork() == 0:
+            listener.close()
+            _become_kernel(conn, json.loads(message), fds)      # never returns
+        conn.close()
+        for fd in fds:
+            os.close(fd)
+
+
+def _become_kernel(conn, request, fds):
+    """In the forked child: the launcher's folder, environment and streams, then ipykernel."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)       # the kernel's subprocesses are waited for
+        for fd, std in zip(fds, range(STREAMS)):
+            os.dup2(fd, std)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.path[0] = os.getcwd()             # as `python -m ipykernel_launcher` started here has it
+        import importlib.util
+        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["argv"]]
+        conn.sendall(f"{os.getpid()}\n".encode())
+
+        import threading
+
+        def end_with_the_launcher():          # the launcher's end of the socket closed: it is gone
+            conn.recv(1)
+            os.kill(os.getpid(), signal.SIGKILL)
+        threading.Thread(target=end_with_the_launcher, daemon=True).start()
+
+        from ipykernel import kernelapp
+        kernelapp.launch_new_instance()
+    finally:
+        os._exit(0)
+
+
+def launch(path, argv):
+    """The kernel command: ask the zygote at `path` for a kernel with the arguments `argv`; pass
+    SIGINT and SIGTERM on to it; return when it has ended."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(path)
+    request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}
+    socket.send_fds(conn, [json.dumps(request).encode()], list(range(STREAMS)))
+    answer = b""
+    while not answer.endswith(b"\n"):
+        chunk = conn.recv(64)
+        if not chunk:
+            return 1
+        answer += chunk
+    kernel = int(answer)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda s, _frame: os.kill(kernel, s))
+    while conn.recv(64):                      # until the kernel's end of the socket closes
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    command, path, *rest = sys.argv[1:]
+    if command == "serve":
+        serve(path)
+    else:
+        sys.exit(launch(path, rest))

@@ -1,0 +1,88 @@
+"""The notebooks' kernels forked from the zygote (tests/kernel_zygote.py, conftest.py) behave as
+kernels that nbval starts afresh: in the notebook's folder, with the environment and streams they
+were given, a namespace with nothing in it, interrupted by an interrupt, and gone when nbval stops
+them.  (That they run every lesson to its stored outputs, nbval checks on every notebook.)
+"""
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from nbval import kernel as nbval_kernel
+
+ZYGOTE = Path(__file__).with_name("kernel_zygote.py")
+#: As conftest.py decides.
+FORKED = sys.platform.startswith("linux") and os.environ.get("EMLIB_FRESH_KERNELS", "") in ("", "0")
+
+pytestmark = pytest.mark.skipif(not FORKED, reason="kernels are started afresh here (not Linux, or EMLIB_FRESH_KERNELS=1)")
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    """A kernel started as nbval starts a notebook's, in tmp_path, with EMLIB_ZYGOTE_TEST set and
+    its standard error going to tmp_path/stderr.txt; yields (manager, client, run), where run(code)
+    returns what the code printed; stops it as nbval does."""
+    with open(tmp_path / "stderr.txt", "w") as stderr:
+        km, kc = nbval_kernel.start_new_kernel(
+            kernel_name=nbval_kernel.CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path), stderr=stderr,
+            env={**os.environ, "EMLIB_ZYGOTE_TEST": "passed on"})
+
+    def run(code):
+        printed = []
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: printed.append(
+            msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return "".join(printed)
+    try:
+        yield km, kc, run
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_a_kernel_is_forked_from_the_zygote_into_the_notebooks_folder_and_environment(kernel, tmp_path):
+    km, _, run = kernel
+    assert km.kernel_spec.argv[1:5] == ["-I", "-S", str(ZYGOTE), "launch"]
+    printed = run("import os, sys\n"
+                  "print(os.getcwd(), sys.path[0], os.environ['EMLIB_ZYGOTE_TEST'], sep='|')\n"
+                  "print(os.getppid() == km_pid, 'numpy' in sys.modules, 'np' in globals(), sep='|')"
+                  .replace("km_pid", str(km.provisioner.process.pid)))
+    where, parent = printed.splitlines()
+    assert where.split("|") == [str(tmp_path), str(tmp_path), "passed on"]
+    # forked: not the launcher's child, numpy already imported; the namespace still empty
+    assert parent.split("|") == ["False", "True", "False"]
+
+
+def test_its_standard_error_is_the_one_it_was_given(kernel, tmp_path):
+    _, _, run = kernel
+    run("import os; os.write(2, b'written to fd 2\\n')")
+    assert "written to fd 2" in (tmp_path / "stderr.txt").read_text()
+
+
+def test_an_interrupt_interrupts_the_running_cell(kernel):
+    km, kc, _ = kernel
+    msg_id = kc.execute("import time; time.sleep(60)")
+    time.sleep(0.5)
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+
+
+def test_stopping_it_as_nbval_does_ends_the_kernel_process(tmp_path):
+    km, kc = nbval_kernel.start_new_kernel(kernel_name=nbval_kernel.CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path))
+    printed = []
+    kc.execute_interactive("import os; print(os.getpid())", timeout=60, output_hook=lambda msg: printed.append(
+        msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
+    pid = int("".join(printed))
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)                  # nbval's RunningKernel.stop: SIGKILL to the launcher
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the kernel (pid {pid}) outlived its launcher")
