@@ -1,4 +1,5 @@
-"""Test-wide settings: the notebooks' kernels find `emlib`, and BLAS uses one thread.
+"""Test-wide settings: the notebooks' kernels find `emlib` (and are forked from a process that has
+imported it: tests/kernel_zygote.py), and BLAS uses one thread.
 
 nbval starts each kernel as a new process: it does not see pytest's own sys.path, but it
 inherits the environment, so the repository root goes on PYTHONPATH.
@@ -8,7 +9,8 @@ machines, and OpenBLAS's own threads on top of them slow small triangular solves
 hundredfold.  The results do not depend on it (the suite also passes with
 OPENBLAS_NUM_THREADS=2); set the variables yourself to override.
 
-The two editions of a lesson: its body is executed once, its exercises once per edition.  nbval runs every notebook (pyproject.toml's addopts): each code cell is a test, executed in the
+The two editions of a lesson: its body is executed once, its exercises once per edition.
+nbval runs every notebook (pyproject.toml's addopts): each code cell is a test, executed in the
 notebook's own kernel and its outputs compared with the stored ones.  A student notebook,
 notebooks/student/NN_*.ipynb, is its solution notebook, notebooks/NN_*.ipynb, with the solution
 cells stubbed (tools/make_student.py): its code cells up to the first exercise are the solution
@@ -155,42 +157,9 @@ def pytest_collection_modifyitems(config, items):
 # The notebooks' kernels, forked from a zygote that has imported what the lessons import
 # (tests/kernel_zygote.py says how and why); EMLIB_FRESH_KERNELS=1 starts each from scratch.
 # ----------------------------------------------------------------------------------------
-ZYGOTE = Path(ROOT) / "tests" / "kernel_zygote.py"
-_zygote = {}
+import kernel_zygote  # noqa: E402  (tests/, on sys.path above)
 
-
-def zygote_socket():
-    """The socket of this test process's kernel zygote, started on first use (stopped at exit)."""
-    if "socket" not in _zygote:
-        import atexit
-        import shutil
-        import subprocess
-        import tempfile
-
-        folder = tempfile.mkdtemp(prefix="emlib-kernels-")     # short: a socket's path is at most 107 bytes
-        path = os.path.join(folder, "zygote")
-        process = subprocess.Popen([sys.executable, str(ZYGOTE), "serve", path], stdout=subprocess.PIPE,
-                                   stdin=subprocess.DEVNULL, cwd=ROOT)
-        if process.stdout.readline() != b"ready\n":
-            process.wait()
-            raise RuntimeError(f"the kernel zygote (tests/kernel_zygote.py) did not start: exit {process.returncode}")
-
-        def stop():
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            shutil.rmtree(folder, ignore_errors=True)
-        atexit.register(stop)
-        _zygote["stop"] = stop
-        _zygote["socket"] = path
-    return _zygote["socket"]
-
-
-#: Forking (and passing the streams over a Unix socket) as tests/kernel_zygote.py does: on Linux.
-FORKED_KERNELS = (sys.platform.startswith("linux")
-                  and os.environ.get("EMLIB_FRESH_KERNELS", "") in ("", "0"))
-
-if FORKED_KERNELS:
+if kernel_zygote.FORKED:
     from jupyter_client.kernelspec import KernelSpec
     from nbval import kernel as nbval_kernel
 
@@ -201,12 +170,10 @@ if FORKED_KERNELS:
         spec = _current_env_spec(self, kernel_name)
         if kernel_name != nbval_kernel.CURRENT_ENV_KERNEL_NAME:
             return spec
-        launch = [sys.executable, "-I", "-S", str(ZYGOTE), "launch", zygote_socket(), "-f", "{connection_file}"]
-        return KernelSpec(**{**spec.to_dict(), "argv": launch}, resource_dir=spec.resource_dir)
+        return KernelSpec(**{**spec.to_dict(), "argv": kernel_zygote.kernel_argv()}, resource_dir=spec.resource_dir)
 
     nbval_kernel.NbvalKernelspecManager.get_kernel_spec = _forked_kernel_spec
 
 
 def pytest_unconfigure(config):
-    if "stop" in _zygote:
-        _zygote["stop"]()
+    kernel_zygote.stop()

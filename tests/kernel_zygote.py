@@ -17,14 +17,58 @@ the first cell finds them there).  nbval compares every output with the one stor
 kernel (tools/run_notebooks.py), so a difference would fail.  EMLIB_FRESH_KERNELS=1 runs every
 notebook in a kernel started from scratch, as nbval does by itself.
 
-Usage (by conftest.py): `python kernel_zygote.py serve SOCKET`; the kernel command:
-`python -I -S kernel_zygote.py launch SOCKET -f CONNECTION_FILE`.
+In a test process: kernel_argv() is the kernel command (a kernel spec's argv), which starts this
+process's zygote on first use; stop() stops it (conftest.py, at the end of the run).  The zygote
+is `python kernel_zygote.py serve SOCKET`; the kernel command is
+`python -I -S kernel_zygote.py launch SOCKET -f {connection_file}`.
 """
 import json
 import os
 import signal
 import socket
 import sys
+
+#: Forking, and passing the streams over a Unix socket: on Linux, unless EMLIB_FRESH_KERNELS asks
+#: for kernels started afresh.
+FORKED = sys.platform.startswith("linux") and os.environ.get("EMLIB_FRESH_KERNELS", "") in ("", "0")
+_zygote = {}
+
+
+def kernel_argv():
+    """The command of a kernel forked from this process's zygote (started on first use)."""
+    return [sys.executable, "-I", "-S", __file__, "launch", _socket(), "-f", "{connection_file}"]
+
+
+def _socket():
+    if "socket" not in _zygote:
+        import atexit
+        import shutil
+        import subprocess
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="emlib-kernels-")    # short: a socket's path is at most 107 bytes
+        path = os.path.join(folder, "zygote")
+        process = subprocess.Popen([sys.executable, __file__, "serve", path], stdout=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL)
+        if process.stdout.readline() != READY:
+            process.wait()
+            raise RuntimeError(f"the kernel zygote ({__file__}) did not start: exit {process.returncode}")
+
+        def end():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            shutil.rmtree(folder, ignore_errors=True)
+        atexit.register(end)
+        _zygote.update(socket=path, end=end)
+    return _zygote["socket"]
+
+
+def stop():
+    """Stop this process's zygote, if it started one (the kernels it forked end with their launchers)."""
+    if "end" in _zygote:
+        _zygote.pop("end")()
+        _zygote.clear()
 
 #: What the lessons import (their first cells) and what ipykernel needs, imported once.
 PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "matplotlib.pyplot",

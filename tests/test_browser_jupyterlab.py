@@ -15,6 +15,8 @@ screenshots, taken when EMLIB_SCREENSHOTS=1 asks and always of a failing window)
     the Run menu, then moves the explorer's slider with the keyboard and waits for its status
     line ("iteration t of T: log-likelihood L_t ...") to follow.  (nbval runs the whole lesson;
     JupyterLab rendering the lesson's other 25 cells took two thirds of this test's time.)
+The server's kernels are this Python's, forked as the notebooks' are under nbval
+(tests/kernel_zygote.py; EMLIB_FRESH_KERNELS=1 starts them afresh).
 Every server and browser started here is stopped by its fixture, also when a test fails.
 """
 import itertools
@@ -35,10 +37,12 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+import kernel_zygote
 import nbformat
 import pytest
 from browsing import ROOT, Watch, screenshot
 from helpers import LESSONS, STUDENT_LESSONS
+from ipykernel.kernelspec import get_kernel_dict
 
 EXPLORER_NOTEBOOK = "04_convergence.ipynb"
 #: The notebook panel on show (JupyterLab hides the other tabs' panels).
@@ -90,6 +94,11 @@ def lab(tmp_path_factory):
     token, port = uuid.uuid4().hex, free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
+    if kernel_zygote.FORKED:          # this Python's kernel, forked as the notebooks' are (conftest.py)
+        spec = home / "data" / "kernels" / "python3"
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({**get_kernel_dict(), "argv": kernel_zygote.kernel_argv()}))
+        env["JUPYTER_PATH"] = str(home / "data")
     command = [sys.executable, "-c", LAB_MAIN, "--no-browser",
                f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1", f"--port={port}",
                "--ServerApp.port_retries=0", f"--ServerApp.root_dir={home / 'root'}",

@@ -4,18 +4,16 @@ were given, a namespace with nothing in it, interrupted by an interrupt, and gon
 them.  (That they run every lesson to its stored outputs, nbval checks on every notebook.)
 """
 import os
-import sys
 import time
 from pathlib import Path
 
+import kernel_zygote
 import pytest
 from nbval import kernel as nbval_kernel
 
 ZYGOTE = Path(__file__).with_name("kernel_zygote.py")
-#: As conftest.py decides.
-FORKED = sys.platform.startswith("linux") and os.environ.get("EMLIB_FRESH_KERNELS", "") in ("", "0")
-
-pytestmark = pytest.mark.skipif(not FORKED, reason="kernels are started afresh here (not Linux, or EMLIB_FRESH_KERNELS=1)")
+pytestmark = pytest.mark.skipif(not kernel_zygote.FORKED,
+                                reason="kernels are started afresh here (not Linux, or EMLIB_FRESH_KERNELS=1)")
 
 
 @pytest.fixture
