@@ -71,10 +71,13 @@ def stop():
         _zygote.clear()
 
 #: What the lessons import (their first cells) and what ipykernel needs, imported once.
+#: Not matplotlib's inline backend: a kernel loads it when a figure is first drawn, and only with
+#: IPython running does it hook itself in (loaded here, before, pyplot under matplotlib 3.7 then
+#: failed to find IPython's backend2gui).
 PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "matplotlib.pyplot",
-           "matplotlib_inline.backend_inline", "sklearn.cluster", "sklearn.datasets", "sklearn.metrics",
-           "sklearn.mixture", "sklearn.model_selection", "emlib", "emlib.plotting", "emlib.widgets",
-           "emlib.exercises", "ipykernel.kernelapp")
+           "sklearn.cluster", "sklearn.datasets", "sklearn.metrics", "sklearn.mixture",
+           "sklearn.model_selection", "emlib", "emlib.plotting", "emlib.widgets", "emlib.exercises",
+           "ipykernel.kernelapp")
 READY = b"ready\n"
 STREAMS = 3                         # stdin, stdout, stderr
 
