@@ -33,6 +33,17 @@ import sys
 FORKED = sys.platform.startswith("linux") and os.environ.get("EMLIB_FRESH_KERNELS", "") in ("", "0")
 _zygote = {}
 
+#: What the lessons import (their first cells) and what ipykernel needs, imported once.
+#: Not matplotlib's inline backend: a kernel loads it when a figure is first drawn, and only with
+#: IPython running does it hook itself in (loaded here, before, pyplot under matplotlib 3.7 then
+#: failed to find IPython's backend2gui).
+PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "matplotlib.pyplot",
+           "sklearn.cluster", "sklearn.datasets", "sklearn.metrics", "sklearn.mixture",
+           "sklearn.model_selection", "emlib", "emlib.plotting", "emlib.widgets", "emlib.exercises",
+           "ipykernel.kernelapp")
+READY = b"ready\n"
+STREAMS = 3                         # stdin, stdout, stderr
+
 
 def kernel_argv():
     """The command of a kernel forked from this process's zygote (started on first use)."""
@@ -69,17 +80,6 @@ def stop():
     if "end" in _zygote:
         _zygote.pop("end")()
         _zygote.clear()
-
-#: What the lessons import (their first cells) and what ipykernel needs, imported once.
-#: Not matplotlib's inline backend: a kernel loads it when a figure is first drawn, and only with
-#: IPython running does it hook itself in (loaded here, before, pyplot under matplotlib 3.7 then
-#: failed to find IPython's backend2gui).
-PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "matplotlib.pyplot",
-           "sklearn.cluster", "sklearn.datasets", "sklearn.metrics", "sklearn.mixture",
-           "sklearn.model_selection", "emlib", "emlib.plotting", "emlib.widgets", "emlib.exercises",
-           "ipykernel.kernelapp")
-READY = b"ready\n"
-STREAMS = 3                         # stdin, stdout, stderr
 
 
 def serve(path):
