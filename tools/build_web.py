@@ -36,7 +36,9 @@ import argparse
 import contextlib
 import fcntl
 import filecmp
+import functools
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -45,6 +47,7 @@ from pathlib import Path
 
 import markupsafe
 import nbformat
+from jinja2 import pass_context
 from nbconvert import HTMLExporter, SlidesExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -222,6 +225,22 @@ NO_ALT = '<img alt="No description has been provided for this image"'
 FOCUSABLE = re.compile(r"""(<div\b[^>]*?\bclass="[^"]*(?<![\w-])(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?![\w-])[^"]*")""")
 
 
+#: Highlighted code, by (exporter, lexer, language, magics language, source), and Markdown rendered
+#: as HTML, by (exporter, folder of embedded images, attachments, source): the four builds (two
+#: kinds, two editions) show mostly the same cells, and Pygments and mistune were half of a build.
+_HIGHLIGHTED = {}
+_MARKDOWN = {}
+
+
+def _highlighted(highlight, kind, source, language=None, metadata=None):
+    """highlight(source, language, metadata), computed once: what Highlight2HTML reads of the
+    metadata is its "magics_language"."""
+    key = (*kind, language, (metadata or {}).get("magics_language"), source)
+    if key not in _HIGHLIGHTED:
+        _HIGHLIGHTED[key] = highlight(source, language, metadata)
+    return _HIGHLIGHTED[key]
+
+
 class _OwnNotebooks:
     """An exporter for the project's own notebooks, using under half the CPU time of nbconvert's
     HTML exporters and giving the same pages (the same document in a browser):
@@ -233,19 +252,36 @@ class _OwnNotebooks:
       also passes raw cells and SVG outputs through clean_html: the lessons have none);
     - no BeautifulSoup pass over the rendered page (HTMLExporter.from_notebook_node parses and
       re-serialises the whole page to add two attributes): the same attributes (NO_ALT,
-      FOCUSABLE) are added to the page's text instead.
+      FOCUSABLE) are added to the page's text instead;
+    - the notebook is not validated against nbformat's schema again after each of nbconvert's
+      dozen preprocessors (a fifth of a build): it was validated when read, none of those
+      preprocessors runs code, and tests/test_regeneration.py validates every notebook;
+    - a cell's highlighted code and rendered Markdown are made once for every build in the
+      process (the two editions and the two kinds share most cells; _highlighted, _MARKDOWN).
     """
 
     def default_filters(self):
         yield from super().default_filters()
         yield ("clean_html", _as_text)
 
+    def _validate_preprocessor(self, nbc, preprocessor):
+        pass
+
+    @pass_context
+    def markdown2html(self, context, source):
+        cell = context.get("cell", {})
+        path = context.get("resources", {}).get("metadata", {}).get("path", "") if self.embed_images else ""
+        key = (type(self), path, json.dumps(cell.get("attachments", {}), sort_keys=True), source)
+        if key not in _MARKDOWN:
+            _MARKDOWN[key] = super().markdown2html(context, source)
+        return _MARKDOWN[key]
+
     def from_notebook_node(self, nb, resources=None, **kw):
         # What HTMLExporter.from_notebook_node does before its BeautifulSoup pass.
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-        self.register_filter("highlight_code",
-                             self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        self.register_filter("highlight_code", functools.partial(_highlighted, highlight, (type(self), lexer)))
         resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
