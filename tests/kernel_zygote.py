@@ -51,6 +51,8 @@ def kernel_argv():
 
 
 def _socket():
+    if "process" in _zygote and _zygote["process"].poll() is not None:     # it died: start another
+        stop()
     if "socket" not in _zygote:
         import atexit
         import shutil
@@ -71,7 +73,7 @@ def _socket():
                 process.wait()
             shutil.rmtree(folder, ignore_errors=True)
         atexit.register(end)
-        _zygote.update(socket=path, end=end)
+        _zygote.update(socket=path, end=end, process=process)
     return _zygote["socket"]
 
 

@@ -84,3 +84,18 @@ def test_stopping_it_as_nbval_does_ends_the_kernel_process(tmp_path):
             return
         time.sleep(0.05)
     pytest.fail(f"the kernel (pid {pid}) outlived its launcher")
+
+
+def test_a_zygote_that_died_is_replaced(tmp_path):
+    kernel_zygote.kernel_argv()                   # this process's zygote, started if it was not
+    dead = kernel_zygote._zygote["process"]
+    dead.kill()
+    dead.wait()
+    km, kc = nbval_kernel.start_new_kernel(kernel_name=nbval_kernel.CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path))
+    try:
+        reply = kc.execute_interactive("1 + 1", timeout=60)
+        assert reply["content"]["status"] == "ok"
+        assert kernel_zygote._zygote["process"] is not dead
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
