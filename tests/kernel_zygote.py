@@ -36,11 +36,12 @@ _zygote = {}
 #: What the lessons import (their first cells) and what ipykernel needs, imported once.
 #: Not matplotlib's inline backend: a kernel loads it when a figure is first drawn, and only with
 #: IPython running does it hook itself in (loaded here, before, pyplot under matplotlib 3.7 then
-#: failed to find IPython's backend2gui).
+#: failed to find IPython's backend2gui).  Not ipykernel.kernelapp (6 ms): its IPKernelApp takes
+#: defaults from the kernel's environment (JPY_PARENT_PID) when it is imported.
 PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "matplotlib.pyplot",
            "sklearn.cluster", "sklearn.datasets", "sklearn.metrics", "sklearn.mixture",
            "sklearn.model_selection", "emlib", "emlib.plotting", "emlib.widgets", "emlib.exercises",
-           "ipykernel.kernelapp")
+           "ipykernel.ipkernel")
 READY = b"ready\n"
 STREAMS = 3                         # stdin, stdout, stderr
 
@@ -59,7 +60,8 @@ def _socket():
         import subprocess
         import tempfile
 
-        folder = tempfile.mkdtemp(prefix="emlib-kernels-")    # short: a socket's path is at most 107 bytes
+        # short (a socket's path is at most 107 bytes), and a temporary folder: "tmp..." (tests/helpers.py)
+        folder = tempfile.mkdtemp(prefix="tmp-emlib-kernels-")
         path = os.path.join(folder, "zygote")
         process = subprocess.Popen([sys.executable, __file__, "serve", path], stdout=subprocess.PIPE,
                                    stdin=subprocess.DEVNULL)

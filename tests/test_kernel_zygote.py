@@ -48,6 +48,9 @@ def test_a_kernel_is_forked_from_the_zygote_into_the_notebooks_folder_and_enviro
                   .replace("km_pid", str(km.provisioner.process.pid)))
     where, parent = printed.splitlines()
     assert where.split("|") == [str(tmp_path), str(tmp_path), "passed on"]
+    # what ipykernel takes from the environment it was started with, as a fresh kernel does
+    assert run("from ipykernel.kernelapp import IPKernelApp\n"
+               "print(IPKernelApp.instance().parent_handle == int(os.environ['JPY_PARENT_PID']) > 0)") == "True\n"
     # forked: not the launcher's child, numpy already imported; the namespace still empty
     assert parent.split("|") == ["False", "True", "False"]
 
