@@ -35,6 +35,7 @@ that differ from the stored ones, that is, as a failing test.
 """
 import os
 import sys
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -170,7 +171,12 @@ if kernel_zygote.FORKED:
         spec = _current_env_spec(self, kernel_name)
         if kernel_name != nbval_kernel.CURRENT_ENV_KERNEL_NAME:
             return spec
-        return KernelSpec(**{**spec.to_dict(), "argv": kernel_zygote.kernel_argv()}, resource_dir=spec.resource_dir)
+        try:
+            argv = kernel_zygote.kernel_argv()
+        except RuntimeError as err:
+            warnings.warn(f"{err}; the notebooks' kernels start afresh", stacklevel=2)
+            return spec
+        return KernelSpec(**{**spec.to_dict(), "argv": argv}, resource_dir=spec.resource_dir)
 
     nbval_kernel.NbvalKernelspecManager.get_kernel_spec = _forked_kernel_spec
 

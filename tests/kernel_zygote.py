@@ -47,11 +47,14 @@ STREAMS = 3                         # stdin, stdout, stderr
 
 
 def kernel_argv():
-    """The command of a kernel forked from this process's zygote (started on first use)."""
+    """The command of a kernel forked from this process's zygote (started on first use).  Raises
+    RuntimeError when the zygote cannot start (the caller then starts its kernels afresh)."""
     return [sys.executable, "-I", "-S", __file__, "launch", _socket(), "-f", "{connection_file}"]
 
 
 def _socket():
+    if "failed" in _zygote:                   # one that could not start is not tried again
+        raise _zygote["failed"]
     if "process" in _zygote and _zygote["process"].poll() is not None:     # it died: start another
         stop()
     if "socket" not in _zygote:
@@ -61,13 +64,16 @@ def _socket():
         import tempfile
 
         # short (a socket's path is at most 107 bytes), and a temporary folder: "tmp..." (tests/helpers.py)
-        folder = tempfile.mkdtemp(prefix="tmp-emlib-kernels-")
+        base = tempfile.gettempdir()
+        folder = tempfile.mkdtemp(prefix="tmp-emlib-kernels-", dir=base if len(base) < 64 else "/tmp")
         path = os.path.join(folder, "zygote")
         process = subprocess.Popen([sys.executable, __file__, "serve", path], stdout=subprocess.PIPE,
                                    stdin=subprocess.DEVNULL)
         if process.stdout.readline() != READY:
             process.wait()
-            raise RuntimeError(f"the kernel zygote ({__file__}) did not start: exit {process.returncode}")
+            shutil.rmtree(folder, ignore_errors=True)
+            _zygote["failed"] = RuntimeError(f"the kernel zygote ({__file__}) did not start: exit {process.returncode}")
+            raise _zygote["failed"]
 
         def end():
             if process.poll() is None:

@@ -94,10 +94,14 @@ def lab(tmp_path_factory):
     token, port = uuid.uuid4().hex, free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
-    if kernel_zygote.FORKED:          # this Python's kernel, forked as the notebooks' are (conftest.py)
+    try:                              # this Python's kernel, forked as the notebooks' are (conftest.py)
+        argv = kernel_zygote.kernel_argv() if kernel_zygote.FORKED else None
+    except RuntimeError:              # (conftest.py warns): started afresh
+        argv = None
+    if argv:
         spec = home / "data" / "kernels" / "python3"
         spec.mkdir(parents=True)
-        (spec / "kernel.json").write_text(json.dumps({**get_kernel_dict(), "argv": kernel_zygote.kernel_argv()}))
+        (spec / "kernel.json").write_text(json.dumps({**get_kernel_dict(), "argv": argv}))
         env["JUPYTER_PATH"] = str(home / "data")
     command = [sys.executable, "-c", LAB_MAIN, "--no-browser",
                f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1", f"--port={port}",
