@@ -16,24 +16,29 @@ pytestmark = pytest.mark.skipif(not kernel_zygote.FORKED,
                                 reason="kernels are started afresh here (not Linux, or EMLIB_FRESH_KERNELS=1)")
 
 
+def start(folder, **options):
+    """A kernel started as nbval starts a notebook's, in `folder`: (manager, client)."""
+    return nbval_kernel.start_new_kernel(kernel_name=nbval_kernel.CURRENT_ENV_KERNEL_NAME, cwd=str(folder), **options)
+
+
+def run(kc, code):
+    """Run `code` in the kernel of client kc; returns what it printed."""
+    printed = []
+    reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: printed.append(
+        msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(printed)
+
+
 @pytest.fixture
 def kernel(tmp_path):
-    """A kernel started as nbval starts a notebook's, in tmp_path, with EMLIB_ZYGOTE_TEST set and
-    its standard error going to tmp_path/stderr.txt; yields (manager, client, run), where run(code)
-    returns what the code printed; stops it as nbval does."""
+    """A kernel started in tmp_path with EMLIB_ZYGOTE_TEST set and its standard error going to
+    tmp_path/stderr.txt; yields (manager, client, run), run(code) returning what the code printed;
+    stops it as nbval does."""
     with open(tmp_path / "stderr.txt", "w") as stderr:
-        km, kc = nbval_kernel.start_new_kernel(
-            kernel_name=nbval_kernel.CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path), stderr=stderr,
-            env={**os.environ, "EMLIB_ZYGOTE_TEST": "passed on"})
-
-    def run(code):
-        printed = []
-        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: printed.append(
-            msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
-        assert reply["content"]["status"] == "ok", reply["content"]
-        return "".join(printed)
+        km, kc = start(tmp_path, stderr=stderr, env={**os.environ, "EMLIB_ZYGOTE_TEST": "passed on"})
     try:
-        yield km, kc, run
+        yield km, kc, lambda code: run(kc, code)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -72,11 +77,8 @@ def test_an_interrupt_interrupts_the_running_cell(kernel):
 
 
 def test_stopping_it_as_nbval_does_ends_the_kernel_process(tmp_path):
-    km, kc = nbval_kernel.start_new_kernel(kernel_name=nbval_kernel.CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path))
-    printed = []
-    kc.execute_interactive("import os; print(os.getpid())", timeout=60, output_hook=lambda msg: printed.append(
-        msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
-    pid = int("".join(printed))
+    km, kc = start(tmp_path)
+    pid = int(run(kc, "import os; print(os.getpid())"))
     kc.stop_channels()
     km.shutdown_kernel(now=True)                  # nbval's RunningKernel.stop: SIGKILL to the launcher
     deadline = time.monotonic() + 10
@@ -94,10 +96,9 @@ def test_a_zygote_that_died_is_replaced(tmp_path):
     dead = kernel_zygote._zygote["process"]
     dead.kill()
     dead.wait()
-    km, kc = nbval_kernel.start_new_kernel(kernel_name=nbval_kernel.CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path))
+    km, kc = start(tmp_path)
     try:
-        reply = kc.execute_interactive("1 + 1", timeout=60)
-        assert reply["content"]["status"] == "ok"
+        assert run(kc, "print(1 + 1)") == "2\n"
         assert kernel_zygote._zygote["process"] is not dead
     finally:
         kc.stop_channels()
