@@ -106,7 +106,7 @@ UPDATE_MISTAKES = [
     (named("update_means_nan_for_empty",
            lambda X, z, c: np.array([mean_of(X, z, j) if np.any(z == j) else np.full(X.shape[1], np.nan)
                                      for j in range(len(c))])),
-     ["case 3 of 4", "cluster 3 has no points, so its mean is 0 / 0 = NaN", "keep its centre where it was"]),
+     ["case 3 of 4", "the cluster labelled 3 has no points, so its mean is 0 / 0 = NaN", "keep its centre where it was"]),
     (named("update_means_zero_for_empty",
            lambda X, z, c: np.array([mean_of(X, z, j) if np.any(z == j) else np.zeros(X.shape[1])
                                      for j in range(len(c))])),

@@ -144,8 +144,8 @@ def _update_means_case(call, X, labels, centres):
     keep = ("keep its centre where it was (return centres[j] for a cluster with no points): no point "
             "pulls it anywhere.")
     mistakes = [
-        Mistake(f"cluster {np.flatnonzero(empty)[0] if empty.any() else 0} has no points, so its mean is "
-                f"0 / 0 = NaN: {keep}",
+        Mistake(f"the cluster labelled {np.flatnonzero(empty)[0] if empty.any() else 0} has no points, so its "
+                f"mean is 0 / 0 = NaN: {keep}",
                 test=lambda C: empty.any() and np.isnan(C[empty]).all() and np.allclose(C[~empty], expected[~empty])),
         Mistake(f"a cluster with no points got the centre 0: {keep}",
                 wrong=lambda: np.where(others, expected, 0.0) if empty.any() else None),
@@ -162,7 +162,7 @@ def _update_means_case(call, X, labels, centres):
                                         for j, c in enumerate(counts)])),
         Mistake("the centres are transposed: one row per centre (k, d).", wrong=lambda: expected.T),
     ]
-    judge(call, [got], [Part("the centres", expected, np.abs(X).max(), row=lambda j: f"centre {j}")], mistakes,
+    judge(call, [got], [Part("the centres", expected, np.abs(X).max(), row=lambda j: f"centres[{j}]")], mistakes,
           fallback=lambda got: keep if empty.any() and not np.all(np.isfinite(got[0])) else None)
 
 
@@ -191,7 +191,7 @@ def check_update_means(fn):
               centres=np.array([[1.0, 1.0], [4.0, 4.0], [-1.0, 5.0]])),
         _case("the seed's data labelled by its starting means", _update_means_case, X=X, labels=assign(X, start),
               centres=start),
-        _case("an empty cluster: no point is nearest to centre 3, at (20, -10)", _update_means_case, X=X,
+        _case("an empty cluster: no point is nearest to centre 4, at (20, -10)", _update_means_case, X=X,
               labels=assign(X, far), centres=far),
         _case("four clusters in 3-D", _update_means_case, X=X3, labels=assign(X3, centres3), centres=centres3),
     ])
