@@ -32,6 +32,16 @@ def right_inertia(X, centres, labels):
     return float(((X - centres[labels]) ** 2).sum())
 
 
+def right_elongation(Z, truth):
+    """The singular values of a cluster's centred points are proportional to its standard deviations
+    along its own axes (no covariance, no eigenvalues)."""
+    ratios = []
+    for j in np.unique(truth):
+        s = np.linalg.svd(Z[truth == j] - Z[truth == j].mean(axis=0), compute_uv=False)
+        ratios.append(s[0] / s[-1])
+    return np.array(ratios)
+
+
 def assign_unsquared(X, centres):
     return cdist(X, centres).argmin(axis=1)                   # the root does not change the argmin
 
@@ -54,6 +64,7 @@ RIGHT = [
     (exercises.check_assign, assign_expanded),
     (exercises.check_update_means, right_update_means),
     (exercises.check_inertia, right_inertia),
+    (exercises.check_elongation, right_elongation),
 ]
 
 
@@ -138,9 +149,37 @@ INERTIA_MISTAKES = [
     (named("inertia_rounded", lambda X, c, z: round(right_inertia(X, c, z), 2)), ["rounded to 2 decimals"]),
 ]
 
+def own_axes(Z, truth, cov=lambda points: np.cov(points, rowvar=False), labels=np.unique):
+    """sqrt(eigenvalues) of each cluster's covariance, as cov computes it, over the clusters labels gives."""
+    return [np.sqrt(np.abs(np.linalg.eigvalsh(cov(Z[truth == j])))) for j in labels(truth)]
+
+
+ELONGATION_MISTAKES = [
+    (named("elongation_variances", lambda Z, t: np.array([s[-1] ** 2 / s[0] ** 2 for s in own_axes(Z, t)])),
+     ["case 1 of 3", "ratios of the variances"]),
+    (named("elongation_short_over_long", lambda Z, t: np.array([s[0] / s[-1] for s in own_axes(Z, t)])),
+     ["case 1 of 3", "short over long"]),
+    (named("elongation_along_coordinates",
+           lambda Z, t: np.array([Z[t == j].std(axis=0).max() / Z[t == j].std(axis=0).min() for j in np.unique(t)])),
+     ["case 1 of 3", "standard deviations along x_1 and x_2", "eigenvectors of its covariance"]),
+    (named("elongation_x1_over_x2",
+           lambda Z, t: np.array([Z[t == j, 0].std() / Z[t == j, 1].std() for j in np.unique(t)])),
+     ["case 1 of 3", "standard deviations along x_1 and x_2"]),
+    (named("elongation_all_points", lambda Z, t: np.full(len(np.unique(t)), own_axes(Z, 0 * t)[0][-1]
+                                                            / own_axes(Z, 0 * t)[0][0])),
+     ["case 1 of 3", "all the points together"]),
+    (named("elongation_cov_of_rows", lambda Z, t: np.array([s[-1] / s[0] for s in own_axes(Z, t, cov=np.cov)])),
+     ["case 1 of 3", "np.cov takes each row as a variable"]),
+    (named("elongation_two_clusters", lambda Z, t: right_elongation(Z[t < 2], t[t < 2])),
+     ["case 3 of 3", "shape (2,), expected (3,)", "loop over np.unique(truth), not over range(2)"]),
+    (named("elongation_both_deviations", lambda Z, t: np.array([s[::-1] for s in own_axes(Z, t)])),
+     ["shape (2, 2), expected (2,)", "not its two standard deviations"]),
+]
+
 MISTAKES = ([(exercises.check_assign, fn, expected) for fn, expected in ASSIGN_MISTAKES]
             + [(exercises.check_update_means, fn, expected) for fn, expected in UPDATE_MISTAKES]
-            + [(exercises.check_inertia, fn, expected) for fn, expected in INERTIA_MISTAKES])
+            + [(exercises.check_inertia, fn, expected) for fn, expected in INERTIA_MISTAKES]
+            + [(exercises.check_elongation, fn, expected) for fn, expected in ELONGATION_MISTAKES])
 
 
 @pytest.mark.parametrize("check, fn, expected", MISTAKES, ids=[fn.__name__ for _, fn, _ in MISTAKES])
@@ -166,7 +205,8 @@ def test_a_hard_coded_k_gets_the_size_hint(capsys):
     verdict(exercises.check_assign, my_assign, capsys, ["case 1 of 3", "IndexError", "take the sizes from the arguments"])
 
 
-@pytest.mark.parametrize("check", [exercises.check_assign, exercises.check_update_means, exercises.check_inertia])
+@pytest.mark.parametrize("check", [exercises.check_assign, exercises.check_update_means, exercises.check_inertia,
+                                   exercises.check_elongation])
 def test_not_implemented_yet(check, capsys):
     def my_function(*args):
         raise NotImplementedError("write it")

@@ -12,6 +12,7 @@
     check_assign(my_assign)                  09: k-means' labels z (n,), the nearest centres
     check_update_means(my_update_means)      09: k-means' centres (k, d), the means of their points
     check_inertia(my_inertia)                09: k-means' objective J, a float
+    check_elongation(my_elongation)          09: each cluster's long over short standard deviation
     check_bernoulli_e_step(my_bernoulli_e_step)  10: gamma (n, k) of a mixture of Bernoullis
     check_bernoulli_m_step(my_bernoulli_m_step)  10: weights, probabilities with a Beta(a, b) prior
     check_n_parameters(my_n_parameters)      11: free parameters of each covariance structure
@@ -42,7 +43,7 @@ from .classify import check_class_posterior
 from .covariance_structures import check_covariances, check_n_parameters
 from .e_step import check_e_step, check_log_likelihood
 from .em_iteration import check_em_iteration, check_em_loop
-from .kmeans import check_assign, check_inertia, check_update_means
+from .kmeans import check_assign, check_elongation, check_inertia, check_update_means
 from .map_update import check_map_update
 from .m_step import check_m_step, check_m_step_1d
 from .matching import check_match
@@ -50,5 +51,5 @@ from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
            "check_em_iteration", "check_em_loop", "check_match", "check_bic", "check_assign",
-           "check_update_means", "check_inertia", "check_bernoulli_e_step", "check_bernoulli_m_step",
+           "check_update_means", "check_inertia", "check_elongation", "check_bernoulli_e_step", "check_bernoulli_m_step",
            "check_n_parameters", "check_covariances", "check_map_update", "check_class_posterior"]

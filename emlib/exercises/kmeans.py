@@ -3,6 +3,7 @@
     check_assign(my_assign)              labels z (n,): each point's nearest centre (the hard E-step)
     check_update_means(my_update_means)  centres (k, d): each the mean of its points (the M-step)
     check_inertia(my_inertia)            J = sum_i ||x_i - c_{z_i}||^2, a float
+    check_elongation(my_elongation)      each true cluster's long-axis over short-axis standard deviation
 
 They compare with emlib.kmeans' assign and inertia (and, for the means, with numpy's mean of each
 cluster's points) and recognise the classic slips by recomputing the step with them: argmax for
@@ -245,3 +246,79 @@ def check_inertia(fn):
               centres=moved, labels=before),
         _case("four clusters in 3-D", _inertia_case, X=X3, centres=centres3, labels=assign(X3, centres3)),
     ])
+
+
+# ----------------------------------------------------------------------------------------
+# Exercise 5: how elongated each true cluster is
+# ----------------------------------------------------------------------------------------
+def elongations(Z, truth):
+    """For each true cluster j (in the order of np.unique(truth)): sqrt(lambda_max / lambda_min) of
+    the eigenvalues of its covariance, its standard deviation along its long axis over that along
+    its short one."""
+    ratios = []
+    for j in np.unique(truth):
+        eigenvalues = np.linalg.eigvalsh(np.cov(Z[truth == j], rowvar=False))
+        ratios.append(np.sqrt(eigenvalues[-1] / eigenvalues[0]))
+    return np.array(ratios)
+
+
+def stretched_clusters(rng, turns, n=60):
+    """n points around each of len(turns) centres, 3 apart along x_2, each cluster with standard
+    deviations 3 and 0.5 along its own axes, turned by turns[j] degrees; labels 0, 1, ..."""
+    points, labels = [], []
+    for j, turn in enumerate(turns):
+        a = np.radians(turn)
+        R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        points.append(rng.standard_normal((n, 2)) * [3.0, 0.5] @ R.T + [0.0, 3.0 * j])
+        labels.append(np.full(n, j))
+    return np.vstack(points), np.concatenate(labels)
+
+
+def _elongation_case(call, Z, truth):
+    k = len(np.unique(truth))
+    shape_hints = {(): "return one number per true cluster, in an array.",
+                   (k, 2): "return one ratio per cluster, long over short, not its two standard deviations."}
+    if k != 2:
+        shape_hints[(2,)] = f"this case has {k} true clusters: loop over np.unique(truth), not over range(2)."
+    got = array(call(Z=Z, truth=truth), "the elongations", (k,), shape_hints)
+    expected = elongations(Z, truth)
+    groups = [Z[truth == j] for j in np.unique(truth)]
+    sd = np.array([g.std(axis=0) for g in groups])
+    own_axes = ("a cluster's own axes are the eigenvectors of its covariance: take the square roots of "
+                "its eigenvalues (np.linalg.eigvalsh), largest over smallest.")
+    mistakes = [
+        Mistake("these are the ratios of the variances, the eigenvalues themselves: the standard "
+                "deviations are their square roots.", wrong=lambda: expected ** 2),
+        Mistake("this is short over long: divide the larger standard deviation by the smaller (an "
+                "elongation is at least 1).", wrong=lambda: 1 / expected),
+        *[Mistake(f"these are ratios of the standard deviations along x_1 and x_2: {own_axes}", wrong=wrong)
+          for wrong in (lambda: sd.max(axis=1) / sd.min(axis=1), lambda: sd[:, 0] / sd[:, 1])],
+        Mistake("this is the elongation of all the points together: compute it for each true cluster's "
+                "points, Z[truth == j].", wrong=lambda: np.full(k, elongations(Z, np.zeros(len(Z))))),
+        Mistake("np.cov takes each row as a variable: give it the points as columns, np.cov(Zj.T), or "
+                "pass rowvar=False; the covariance of 2-D points is 2 x 2.",
+                test=lambda G: not np.all(np.isfinite(G)) or np.any(np.abs(G) > 1e3 * expected.max())),
+    ]
+    judge(call, [got], [Part("the elongations", expected, 1.0)], mistakes)
+
+
+def check_elongation(fn):
+    """Check my_elongation(Z, truth) -> (k,), for each true cluster (in the order of np.unique(truth)):
+
+    elongation_j = sqrt(lambda_max / lambda_min), the eigenvalues of cluster j's covariance
+
+    its standard deviation along its long axis over that along its short one (exercise 5).
+    Cases: two clusters stretched along x_1 (as the lesson's elongated data); the same turned by
+    45 degrees; three clusters, each turned its own way.  Recognises variances for standard
+    deviations, short over long, the standard deviations along x_1 and x_2 for the cluster's own
+    axes, all points together, np.cov of the points as rows, and two clusters hard-coded.
+    Prints a verdict, returns True when every case passes.
+    """
+    rng = np.random.default_rng(5)
+    cases = [("two clusters stretched along x_1", (0, 0)), ("the same, turned by 45 degrees", (45, 45)),
+             ("three clusters, each turned its own way", (0, 60, -30))]
+    built = [(title, *stretched_clusters(rng, turns)) for title, turns in cases]
+    return run(fn, [Case(title, _elongation_case, dict(Z=Z, truth=truth), n=len(Z),
+                         size_hint=f"this case has {len(np.unique(truth))} true clusters: loop over "
+                                   "np.unique(truth), not over range(2).")
+                    for title, Z, truth in built])
