@@ -149,9 +149,11 @@ INERTIA_MISTAKES = [
     (named("inertia_rounded", lambda X, c, z: round(right_inertia(X, c, z), 2)), ["rounded to 2 decimals"]),
 ]
 
-def own_axes(Z, truth, cov=lambda points: np.cov(points, rowvar=False), labels=np.unique):
-    """sqrt(eigenvalues) of each cluster's covariance, as cov computes it, over the clusters labels gives."""
-    return [np.sqrt(np.abs(np.linalg.eigvalsh(cov(Z[truth == j])))) for j in labels(truth)]
+
+def own_axes(Z, truth, cov=lambda points: np.cov(points, rowvar=False)):
+    """sqrt(eigenvalues), ascending, of each true cluster's covariance as cov computes it (the mistakes'
+    common part)."""
+    return [np.sqrt(np.abs(np.linalg.eigvalsh(cov(Z[truth == j])))) for j in np.unique(truth)]
 
 
 ELONGATION_MISTAKES = [

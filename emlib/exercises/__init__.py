@@ -51,5 +51,6 @@ from .sampling import check_sample
 
 __all__ = ["check_sample", "check_e_step", "check_log_likelihood", "check_m_step_1d", "check_m_step",
            "check_em_iteration", "check_em_loop", "check_match", "check_bic", "check_assign",
-           "check_update_means", "check_inertia", "check_elongation", "check_bernoulli_e_step", "check_bernoulli_m_step",
-           "check_n_parameters", "check_covariances", "check_map_update", "check_class_posterior"]
+           "check_update_means", "check_inertia", "check_elongation", "check_bernoulli_e_step",
+           "check_bernoulli_m_step", "check_n_parameters", "check_covariances", "check_map_update",
+           "check_class_posterior"]

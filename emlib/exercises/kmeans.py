@@ -3,7 +3,7 @@
     check_assign(my_assign)              labels z (n,): each point's nearest centre (the hard E-step)
     check_update_means(my_update_means)  centres (k, d): each the mean of its points (the M-step)
     check_inertia(my_inertia)            J = sum_i ||x_i - c_{z_i}||^2, a float
-    check_elongation(my_elongation)      each true cluster's long-axis over short-axis standard deviation
+    check_elongation(my_elongation)      each true cluster's long over short standard deviation
 
 They compare with emlib.kmeans' assign and inertia (and, for the means, with numpy's mean of each
 cluster's points) and recognise the classic slips by recomputing the step with them: argmax for
@@ -274,12 +274,17 @@ def stretched_clusters(rng, turns, n=60):
     return np.vstack(points), np.concatenate(labels)
 
 
+def _clusters_hint(k):
+    """For a case with k != 2 true clusters: the hint against two clusters hard-coded."""
+    return f"this case has {k} true clusters: loop over np.unique(truth), not over range(2)." if k != 2 else None
+
+
 def _elongation_case(call, Z, truth):
     k = len(np.unique(truth))
     shape_hints = {(): "return one number per true cluster, in an array.",
                    (k, 2): "return one ratio per cluster, long over short, not its two standard deviations."}
     if k != 2:
-        shape_hints[(2,)] = f"this case has {k} true clusters: loop over np.unique(truth), not over range(2)."
+        shape_hints[(2,)] = _clusters_hint(k)
     got = array(call(Z=Z, truth=truth), "the elongations", (k,), shape_hints)
     expected = elongations(Z, truth)
     groups = [Z[truth == j] for j in np.unique(truth)]
@@ -319,6 +324,5 @@ def check_elongation(fn):
              ("three clusters, each turned its own way", (0, 60, -30))]
     built = [(title, *stretched_clusters(rng, turns)) for title, turns in cases]
     return run(fn, [Case(title, _elongation_case, dict(Z=Z, truth=truth), n=len(Z),
-                         size_hint=f"this case has {len(np.unique(truth))} true clusters: loop over "
-                                   "np.unique(truth), not over range(2).")
+                         size_hint=_clusters_hint(len(np.unique(truth))))
                     for title, Z, truth in built])
