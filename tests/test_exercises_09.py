@@ -108,6 +108,8 @@ ASSIGN_MISTAKES = [
      ["labels has shape (7, 2), expected (7,)", "not the (n, k) array of distances"]),
     (named("assign_over_points", lambda X, c: cdist(X, c, "sqeuclidean").argmin(axis=0)),
      ["expected (7,)", "one number per centre"]),
+    (named("assign_argmin_without_axis", lambda X, c: cdist(X, c, "sqeuclidean").argmin()),
+     ["labels has shape (), expected (7,)", "`argmin()` without an axis", "axis=1"]),
     (named("assign_notebook_sizes", lambda X, c: cdist(X, c[:3], "sqeuclidean").argmin(axis=1) if len(c) > 2
            else cdist(X, c, "sqeuclidean").argmin(axis=1)),
      ["case 3 of 3", "label"]),
@@ -131,6 +133,17 @@ UPDATE_MISTAKES = [
      ["case 1 of 4", "not by n"]),
     (named("update_means_medians", lambda X, z, c: np.array([np.median(X[z == j], axis=0) for j in range(len(c))])),
      ["case 1 of 4", "medians", "k-medians"]),
+    (named("update_means_over_labels_that_occur",
+           lambda X, z, c: np.array([X[z == j].mean(axis=0) for j in np.unique(z)])),
+     ["case 3 of 4", "shape (3, 2), expected (4, 2)", "only 3 of the 4 labels occur",
+      "loop over range(len(centres)), not over np.unique(labels)", "a cluster with no label still needs its centre"]),
+    (named("update_means_centres_before_labels",                  # the order of exercise 3 and emlib's inertia
+           lambda X, c, z: np.array([mean_of(X, z, j) if np.any(z == j) else c[j] for j in range(len(c))])),
+     ["case 1 of 4", "IndexError", "takes its arguments as (X, labels, centres), in that order",
+      "yours expects (X, centres, labels)"]),
+    (named("update_means_one_hot_centres_before_labels",
+           lambda X, c, z: np.eye(len(c))[z].T @ X / np.eye(len(c))[z].sum(axis=0)[:, None]),
+     ["case 1 of 4", "arrays used as indices must be of integer", "takes its arguments as (X, labels, centres)"]),
     (named("update_means_transposed", lambda X, z, c: right_update_means(X, z, c).T),
      ["shape (2, 3), expected (3, 2)", "transposed"]),
 ]
@@ -146,6 +159,9 @@ INERTIA_MISTAKES = [
     (named("inertia_nearest", lambda X, c, z: cdist(X, c, "sqeuclidean").min(axis=1).sum()),
      ["case 2 of 3", "against its nearest centre", "uses the labels given"]),
     (named("inertia_manhattan", lambda X, c, z: np.abs(X - c[z]).sum()), ["case 1 of 3", "Manhattan"]),
+    (named("inertia_labels_before_centres", lambda X, z, c: right_inertia(X, c, z)),   # the order of exercise 2
+     ["case 1 of 3", "IndexError", "takes its arguments as (X, centres, labels), in that order",
+      "yours expects (X, labels, centres)"]),
     (named("inertia_rounded", lambda X, c, z: round(right_inertia(X, c, z), 2)), ["rounded to 2 decimals"]),
 ]
 
@@ -192,8 +208,8 @@ def test_each_mistake_is_recognised(check, fn, expected, capsys):
 def test_a_hard_coded_k_gets_the_size_hint(capsys):
     def my_update_means(X, labels, centres):
         return np.array([X[labels == j].mean(axis=0) for j in range(3)])
-    verdict(exercises.check_update_means, my_update_means, capsys,
-            ["case 3 of 4", "the centres has shape (3, 2), expected (4, 2)", "this case has k = 4",
+    verdict(exercises.check_update_means, my_update_means, capsys,     # the same centres as np.unique(labels)
+            ["case 3 of 4", "the centres has shape (3, 2), expected (4, 2)", "the notebook's k = 3",
              "take the sizes from the arguments"])
 
     def my_update_means(X, labels, centres):                # d hard-coded: the 3-D case

@@ -54,9 +54,16 @@ def fields(section):
     return found
 
 
+FROM_IMPORT = re.compile(r"`from ([\w.]+) import ([\w, ]+)`")
+
+
 def names(value):
-    """The `backticked` names of a field, as a set ("none" gives the empty set)."""
-    return set(NAME.findall(value))
+    """The `backticked` names of a field, as a set ("none" gives the empty set); a backticked
+    `from module import a, b` gives module.a and module.b (for a module whose name a function
+    shadows, as the function emlib.kmeans shadows the module emlib.kmeans)."""
+    imported = {f"{module}.{name.strip()}" for module, listed in FROM_IMPORT.findall(value)
+                for name in listed.split(",")}
+    return imported | set(NAME.findall(FROM_IMPORT.sub("", value)))
 
 
 def guide_sections(heading=LESSONS_HEADING):
@@ -206,3 +213,9 @@ def test_emlib_calls_resolves_every_way_of_importing():
             "assign(X, X)\nex.check_bic(f)\nseed_module.run_seed()\nnp.log(2)\nresult.params.means.sum()"]
     assert emlib_calls(code) == {"emlib.data.seed_data", "emlib.fit", "emlib.seed.em_seed",
                                  "emlib.kmeans.assign", "emlib.exercises.check_bic", "emlib.seed.run_seed"}
+
+
+def test_names_reads_backticked_names_and_from_imports():
+    value = "`emlib.kmeans` (the function); from the module: `from emlib.kmeans import assign, inertia`, `emlib.fit`"
+    assert names(value) == {"emlib.kmeans", "emlib.kmeans.assign", "emlib.kmeans.inertia", "emlib.fit"}
+    assert names("none") == set()

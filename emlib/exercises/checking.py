@@ -70,12 +70,14 @@ class NotYet(Exception):
 
 class Raised(Exception):
     """The learner's function raised another exception; `where` is the line of their code that did
-    (a traceback.FrameSummary) and the name of their function it is in, or None."""
+    (a traceback.FrameSummary) and the name of their function it is in, or None; `hint`, when a
+    check knows the cause (e.g. its arguments taken in another order), is said before error_hint's."""
 
-    def __init__(self, message, error_type, where=None):
+    def __init__(self, message, error_type, where=None, hint=None):
         super().__init__(message)
         self.error_type = error_type
         self.where = where
+        self.hint = hint
 
 
 @dataclass
@@ -256,7 +258,7 @@ def run(fn, cases):
                     frame, function = err.where
                     where = f"     in {function}, line {frame.lineno}"
                     print(where + (f": {one_line(frame.line, WIDTH - len(where) - 2)}" if frame.line else ""))
-                hint = error_hint(err, case)
+                hint = err.hint or error_hint(err, case)
             else:
                 print("\n".join(_say(line, "     ") for line in err.detail))
                 hint = err.hint

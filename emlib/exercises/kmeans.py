@@ -16,7 +16,8 @@ from scipy.spatial.distance import cdist
 
 from ..data import seed_data, seed_initial_params
 from ..kmeans import assign, inertia
-from .checking import Case, Fail, Mistake, Part, array, fmt, judge, number, recognise, run, telltales
+from .checking import (Case, Fail, Mistake, NotYet, Part, Raised, _real, array, fmt, judge, number, recognise, run,
+                       telltales)
 
 #: Seven points and two centres, chosen so that every slip of the assignment below changes a label
 #: (x = (1.4, 4.5) is nearer to c_1 but, by |dx| + |dy|, to c_0; x = (2.2, -3) is nearer to c_0 but
@@ -41,6 +42,24 @@ def _sizes_hint(k, d):
             "X.shape[1]), not from the notebook's data (k = 3, d = 2).") if other else None
 
 
+def _in_order(call, expected, **inputs):
+    """The learner's function on the inputs, passed positionally in this order.  When it raises, but
+    with its last two arguments swapped gives the expected answer, the error's hint says so."""
+    try:
+        return call(**inputs)
+    except Raised as err:
+        names = list(inputs)
+        order = names[:-2] + names[:-3:-1]
+        try:
+            other = _real(call(**{name: inputs[name] for name in order}))
+        except (Raised, NotYet):
+            raise err from None
+        if other is not None and other.shape == np.shape(expected) and np.allclose(other, expected):
+            err.hint = (f"{call.name} takes its arguments as ({', '.join(names)}), in that order: the check "
+                        f"passes them so; yours expects ({', '.join(order)}).")
+        raise err from None
+
+
 def four_clusters_3d():
     """40 points around four centres in 3-D, and centres a little off theirs."""
     rng = np.random.default_rng(9)
@@ -58,6 +77,8 @@ def _labels(got, n, k):
         (n, k): "return one label per point, the index of the nearest centre (argmin over axis=1), not "
                 "the (n, k) array of distances or of one-hot rows.",
         (k,): "this is one number per centre: take the argmin over the centres (axis=1), one label per point.",
+        (): "`argmin()` without an axis gives one index into the flattened array: take the argmin over the "
+            "centres, axis=1, one label per point.",
         (k, n): "take the argmin over the centres for each point: your distances are (k, n), so argmin "
                 "over axis=0, or lay them out (n, k).",
     })
@@ -131,13 +152,19 @@ def cluster_means(X, labels, centres):
 
 def _update_means_case(call, X, labels, centres):
     k, d = centres.shape
+    expected = cluster_means(X, labels, centres)
     notebook_sizes = {shape: _sizes_hint(k, d) for shape in [(3, d), (k, 2), (3, 2)] if shape != (k, d)}
-    got = array(call(X=X, labels=labels, centres=centres), "the centres", (k, d), {
+    used = len(np.unique(labels))
+    if used < k:                                               # one centre per label that occurs
+        notebook_sizes[used, d] = (
+            f"only {used} of the {k} labels occur: loop over range(len(centres)), not over np.unique(labels) "
+            "or the notebook's k = 3 (take the sizes from the arguments): a cluster with no label still "
+            "needs its centre.")
+    got = array(_in_order(call, expected, X=X, labels=labels, centres=centres), "the centres", (k, d), {
         **notebook_sizes,                                      # k or d hard-coded to the notebook's
         (d, k): "the centres are transposed: one row per centre, shape (k, d).",
         (len(X), d): "return one centre per cluster, shape (k, d), not one row per point.",
     })
-    expected = cluster_means(X, labels, centres)
     counts = np.bincount(labels, minlength=k)
     empty = counts == 0
     sums = np.array([X[labels == j].sum(axis=0) for j in range(k)])
@@ -202,10 +229,10 @@ def check_update_means(fn):
 # The objective
 # ----------------------------------------------------------------------------------------
 def _inertia_case(call, X, centres, labels):
-    value = number(call(X=X, centres=centres, labels=labels), "J", "`return` and J")
+    J = inertia(X, centres, labels)
+    value = number(_in_order(call, J, X=X, centres=centres, labels=labels), "J", "`return` and J")
     squared = cdist(X, centres, "sqeuclidean")
     own = squared[np.arange(len(X)), labels]
-    J = inertia(X, centres, labels)
     mistakes = [
         Mistake("this is the sum of the distances ||x_i - c_{z_i}||: J adds their squares.",
                 wrong=lambda: np.sqrt(own).sum()),
@@ -320,7 +347,7 @@ def check_elongation(fn):
     Prints a verdict, returns True when every case passes.
     """
     rng = np.random.default_rng(5)
-    cases = [("two clusters stretched along x_1", (0, 0)), ("the same, turned by 45 degrees", (45, 45)),
+    cases = [("two clusters stretched along x_1", (0, 0)), ("two clusters, each turned by 45 degrees about its own centre", (45, 45)),
              ("three clusters, each turned its own way", (0, 60, -30))]
     built = [(title, *stretched_clusters(rng, turns)) for title, turns in cases]
     return run(fn, [Case(title, _elongation_case, dict(Z=Z, truth=truth), n=len(Z),
