@@ -126,7 +126,8 @@ def check_assign(fn):
     Cases: seven points and two centres (every slip below changes a label there); the seed's data and
     its starting means; 40 points and four centres in 3-D.  Recognises argmax for argmin, labels
     counted from 1, the Manhattan distance, -2 x . c without ||c||^2, squares summed over the wrong
-    axis, one coordinate only, and the (n, k) distances returned in place of the labels.  Distances
+    axis, one coordinate only, and the (n, k) distances (or argmin's one index without an axis)
+    returned in place of the labels.  Distances
     that are not squared give the same labels, and pass.  Prints a verdict, returns True when every
     case passes.
     """
@@ -204,8 +205,10 @@ def check_update_means(fn):
     Cases: ten points in three groups; the seed's data labelled by its starting means; the same
     data with a fourth centre that no point is nearest to; 40 points in 3-D with k = 4.
     Recognises an empty cluster's 0/0 = NaN or a centre set to 0, centres returned unchanged, the
-    mean of all the points, sums not divided, a division by n, medians, a transposed result, and k or
-    d taken from the notebook's data (3 centres, 2 coordinates) instead of the arguments.
+    mean of all the points, sums not divided, a division by n, medians, a transposed result, one
+    centre per label that occurs (np.unique(labels)) instead of one per centre, k or d taken from the
+    notebook's data (3 centres, 2 coordinates) instead of the arguments, and the arguments taken in
+    exercise 3's order (X, centres, labels).
     Prints a verdict, returns True when every case passes.
     """
     ten = np.array([[0.0, 0.0], [1.0, 0.5], [0.5, 2.0], [4.0, 4.0], [5.0, 3.0], [6.0, 5.5],
@@ -219,7 +222,7 @@ def check_update_means(fn):
               centres=np.array([[1.0, 1.0], [4.0, 4.0], [-1.0, 5.0]])),
         _case("the seed's data labelled by its starting means", _update_means_case, X=X, labels=assign(X, start),
               centres=start),
-        _case("an empty cluster: no point is nearest to centre 4, at (20, -10)", _update_means_case, X=X,
+        _case("an empty cluster: no point is nearest to centre 3, at (20, -10)", _update_means_case, X=X,
               labels=assign(X, far), centres=far),
         _case("four clusters in 3-D", _update_means_case, X=X3, labels=assign(X3, centres3), centres=centres3),
     ])
@@ -258,7 +261,8 @@ def check_inertia(fn):
     Cases: seven points and two centres; the seed's data after one Lloyd iteration, with the labels
     of the iteration before (so some point's label is not its nearest centre); 40 points in 3-D.
     Recognises distances not squared, the root of J, the mean for the sum, J / 2, every point
-    against every centre or against its nearest one, the Manhattan distance.  Prints a verdict,
+    against every centre or against its nearest one, the Manhattan distance, and the arguments taken
+    in exercise 2's order (X, labels, centres).  Prints a verdict,
     returns True when every case passes.
     """
     X = seed_data()[0]
@@ -340,14 +344,16 @@ def check_elongation(fn):
     elongation_j = sqrt(lambda_max / lambda_min), the eigenvalues of cluster j's covariance
 
     its standard deviation along its long axis over that along its short one (exercise 5).
-    Cases: two clusters stretched along x_1 (as the lesson's elongated data); the same turned by
-    45 degrees; three clusters, each turned its own way.  Recognises variances for standard
-    deviations, short over long, the standard deviations along x_1 and x_2 for the cluster's own
-    axes, all points together, np.cov of the points as rows, and two clusters hard-coded.
+    Cases: two clusters stretched along x_1 (as the lesson's elongated data); two clusters, each
+    turned by 45 degrees about its own centre; three clusters, each turned its own way.
+    Recognises variances for standard deviations, short over long, the standard deviations along
+    x_1 and x_2 for the cluster's own axes, all points together, np.cov of the points as rows, and
+    two clusters hard-coded.
     Prints a verdict, returns True when every case passes.
     """
     rng = np.random.default_rng(5)
-    cases = [("two clusters stretched along x_1", (0, 0)), ("two clusters, each turned by 45 degrees about its own centre", (45, 45)),
+    cases = [("two clusters stretched along x_1", (0, 0)),
+             ("two clusters, each turned by 45 degrees about its own centre", (45, 45)),
              ("three clusters, each turned its own way", (0, 60, -30))]
     built = [(title, *stretched_clusters(rng, turns)) for title, turns in cases]
     return run(fn, [Case(title, _elongation_case, dict(Z=Z, truth=truth), n=len(Z),
