@@ -1,9 +1,13 @@
 """environment.yml (conda, Binder) and pyproject.toml (pip) must list the same packages, each
 under its own installer's name and with the same lower bound."""
+import ast
+import importlib.metadata
 import re
+import sys
 from pathlib import Path
 
 import pytest
+from helpers import LESSONS, STUDENT_LESSONS, cells, source
 
 try:
     import tomllib
@@ -23,9 +27,11 @@ def split(requirement):
 
 
 def pip_requirements(pyproject_text):
-    """{pip name: bound} of the project's and its test extra's requirements, and requires-python."""
+    """{pip name: bound} of the project's requirements and those of its test and lessons extras,
+    and requires-python."""
     project = tomllib.loads(pyproject_text)["project"]
-    reqs = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"]
+    reqs = project["dependencies"] + extras["test"] + extras["lessons"]
     return dict(map(split, reqs)), project["requires-python"]
 
 
@@ -117,3 +123,45 @@ def test_oldest_constraints_are_the_lower_bounds_where_they_exist():
             assert version(pin)[:2] >= version(lower), (python, name, pin, lower)
             if python == oldest:
                 assert version(pin)[:2] == version(lower), (name, pin, lower)
+
+
+# ----------------------------------------------------------------------------------------
+# pip install -e '.[lessons]' (README, INSTRUCTORS.md) installs what every lesson imports
+# ----------------------------------------------------------------------------------------
+def imported_modules(code):
+    """The top-level names of the modules that Python code imports (absolute imports)."""
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def not_installed_for_lessons(modules, pyproject_text):
+    """Of `modules` (top-level import names), those that neither the standard library, emlib, nor a
+    distribution that `pip install -e '.[lessons]'` asks for by name provides."""
+    project = tomllib.loads(pyproject_text)["project"]
+    asked = {split(r)[0] for r in project["dependencies"] + project["optional-dependencies"]["lessons"]}
+    providers = importlib.metadata.packages_distributions()
+    return sorted(m for m in modules - set(sys.stdlib_module_names) - {"emlib"}
+                  if not {d.lower() for d in providers.get(m, [m])} & asked)
+
+
+def test_the_lessons_extra_installs_every_module_a_lesson_imports():
+    modules = {m for nb in LESSONS + STUDENT_LESSONS for c in cells(nb) if c["cell_type"] == "code"
+               for m in imported_modules(source(c))}
+    assert "sklearn" in modules                    # the lessons do import beyond emlib's dependencies
+    missing = not_installed_for_lessons(modules, read("pyproject.toml"))
+    assert not missing, (f"a lesson imports {missing}, which pip install -e '.[lessons]' does not ask for: "
+                         "add it to [project.optional-dependencies] lessons in pyproject.toml")
+
+
+def test_a_lesson_import_the_extra_lacks_is_found():
+    pyproject = read("pyproject.toml")
+    assert not_installed_for_lessons({"numpy", "sklearn", "json", "emlib"}, pyproject) == []
+    without = pyproject.replace('    "scikit-learn>=1.7",\n    "threadpoolctl', '    "threadpoolctl', 1)
+    assert without != pyproject
+    assert not_installed_for_lessons({"numpy", "sklearn"}, without) == ["sklearn"]
+    assert not_installed_for_lessons({"pandas"}, pyproject) == ["pandas"]
