@@ -161,7 +161,7 @@ def stub_functions(source):
 
 
 NOTE = "\n\n> **Student edition.** {what} The worked solutions are in the solution edition, `notebooks/{name}`, " \
-       "from which `make student` generated this notebook."
+       "when your instructor hands it out."
 WITH_CHECKS = ("Write each exercise's function where it says `raise NotImplementedError(...)`, then run the "
                "check cell under it to see how you are doing; answer the other exercises under \"Your answers\".")
 WITHOUT_CHECKS = "Answer the exercises in the code cells under \"Your answers\"."
