@@ -16,8 +16,8 @@ from scipy.spatial.distance import cdist
 
 from ..data import seed_data, seed_initial_params
 from ..kmeans import assign, inertia
-from .checking import (Case, Fail, Mistake, NotYet, Part, Raised, _real, array, fmt, judge, number, recognise, run,
-                       telltales)
+from .checking import (FLOAT32, Case, Fail, Mistake, NotYet, Part, Raised, _real, agree, array, fmt, judge, number,
+                       recognise, run, telltales)
 
 #: Seven points and two centres, chosen so that every slip of the assignment below changes a label
 #: (x = (1.4, 4.5) is nearer to c_1 but, by |dx| + |dy|, to c_0; x = (2.2, -3) is nearer to c_0 but
@@ -84,6 +84,12 @@ def _labels(got, n, k):
     })
 
 
+def _nearest_distances(got, squared):
+    """True when got holds each point's squared or unsquared distance to its nearest centre (`min` for
+    `argmin`), to float32 precision."""
+    return any(agree(got, D.min(axis=1), D.max(), FLOAT32[1]) for D in (squared, np.sqrt(squared)))
+
+
 def _assign_case(call, X, centres):
     n, k = len(X), len(centres)
     got = _labels(call(X=X, centres=centres), n, k)
@@ -108,6 +114,8 @@ def _assign_case(call, X, centres):
                 wrong=lambda: (diff ** 2).sum(axis=1).argmin(axis=1)),
         Mistake("only the first coordinate is compared: the distance adds the squared differences of "
                 "all d coordinates.", wrong=lambda: ((X[:, None, 0] - centres[None, :, 0]) ** 2).argmin(axis=1)),
+        Mistake("these are the distances to the nearest centre: `min` gives the smallest distance, `argmin` "
+                "its index, the label.", test=lambda got: _nearest_distances(got, squared)),
     ]
     hint = recognise((got,), (Part("labels", expected.astype(float), 0.0),), mistakes, 0)
     wrong = np.flatnonzero(got != expected)
@@ -161,7 +169,7 @@ def _update_means_case(call, X, labels, centres):
             f"only {used} of the {k} labels occur: loop over range(len(centres)), not over np.unique(labels) "
             "or the notebook's k = 3 (take the sizes from the arguments): a cluster with no label still "
             "needs its centre.")
-    got = array(_in_order(call, expected, X=X, labels=labels, centres=centres), "the centres", (k, d), {
+    got = array(_in_order(call, expected, X=X, labels=labels, centres=centres), "the array of centres", (k, d), {
         **notebook_sizes,                                      # k or d hard-coded to the notebook's
         (d, k): "the centres are transposed: one row per centre, shape (k, d).",
         (len(X), d): "return one centre per cluster, shape (k, d), not one row per point.",
@@ -178,6 +186,10 @@ def _update_means_case(call, X, labels, centres):
                 test=lambda C: empty.any() and np.isnan(C[empty]).all() and np.allclose(C[~empty], expected[~empty])),
         Mistake(f"a cluster with no points got the centre 0: {keep}",
                 wrong=lambda: np.where(others, expected, 0.0) if empty.any() else None),
+        Mistake("this exercise keeps an empty cluster's centre where it was (return centres[j] for a cluster "
+                "with no points), where scikit-learn moves it to a far point: the centres with points are "
+                "right.", test=lambda C: empty.any() and np.all(np.isfinite(C)) and not np.allclose(C[empty], centres[empty])
+                and agree(C[~empty], expected[~empty], np.abs(X).max(), FLOAT32[1])),
         Mistake("the centres came back unchanged: each centre moves to the mean of the points labelled "
                 "with its number, X[labels == j].mean(axis=0).", wrong=lambda: centres),
         Mistake("every centre is the mean of all the points: centre j is the mean of its own points only, "
@@ -316,7 +328,7 @@ def _elongation_case(call, Z, truth):
                    (k, 2): "return one ratio per cluster, long over short, not its two standard deviations."}
     if k != 2:
         shape_hints[(2,)] = _clusters_hint(k)
-    got = array(call(Z=Z, truth=truth), "the elongations", (k,), shape_hints)
+    got = array(call(Z=Z, truth=truth), "the array of elongations", (k,), shape_hints)
     expected = elongations(Z, truth)
     groups = [Z[truth == j] for j in np.unique(truth)]
     sd = np.array([g.std(axis=0) for g in groups])
@@ -334,6 +346,9 @@ def _elongation_case(call, Z, truth):
         Mistake("np.cov takes each row as a variable: give it the points as columns, np.cov(Zj.T), or "
                 "pass rowvar=False; the covariance of 2-D points is 2 x 2.",
                 test=lambda G: not np.all(np.isfinite(G)) or np.any(np.abs(G) > 1e3 * expected.max())),
+        Mistake("an elongation is at least 1, and some of yours are below 1: np.linalg.eig does not sort its "
+                "eigenvalues, so w[0] / w[1] is sometimes short over long. Use np.linalg.eigvalsh (ascending) "
+                "or divide the largest by the smallest.", test=lambda G: np.any(G < 1)),
     ]
     judge(call, [got], [Part("the elongations", expected, 1.0)], mistakes)
 
