@@ -7,9 +7,10 @@
 
 They compare with emlib.kmeans' assign and inertia (and, for the means, with numpy's mean of each
 cluster's points) and recognise the classic slips by recomputing the step with them: argmax for
-argmin, the Manhattan distance, the expanded distance without ||c_j||^2, labels counted from 1,
-the mean of all points or a division by n, an empty cluster's 0/0, distances not squared, the
-mean for the sum, each point against every centre or against its nearest instead of its own.
+argmin, min for argmin, the Manhattan distance, the expanded distance without ||c_j||^2, labels
+counted from 1, the mean of all points or a division by n, an empty cluster's 0/0 or its centre
+moved (scikit-learn's far point), distances not squared, the mean for the sum, each point against
+every centre or against its nearest instead of its own, np.linalg.eig's unsorted eigenvalues.
 """
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -134,8 +135,8 @@ def check_assign(fn):
     Cases: seven points and two centres (every slip below changes a label there); the seed's data and
     its starting means; 40 points and four centres in 3-D.  Recognises argmax for argmin, labels
     counted from 1, the Manhattan distance, -2 x . c without ||c||^2, squares summed over the wrong
-    axis, one coordinate only, and the (n, k) distances (or argmin's one index without an axis)
-    returned in place of the labels.  Distances
+    axis, one coordinate only, and the (n, k) distances, each point's distance to its nearest centre
+    (min for argmin) or argmin's one index without an axis returned in place of the labels.  Distances
     that are not squared give the same labels, and pass.  Prints a verdict, returns True when every
     case passes.
     """
@@ -188,7 +189,8 @@ def _update_means_case(call, X, labels, centres):
                 wrong=lambda: np.where(others, expected, 0.0) if empty.any() else None),
         Mistake("this exercise keeps an empty cluster's centre where it was (return centres[j] for a cluster "
                 "with no points), where scikit-learn moves it to a far point: the centres with points are "
-                "right.", test=lambda C: empty.any() and np.all(np.isfinite(C)) and not np.allclose(C[empty], centres[empty])
+                "right.", test=lambda C: empty.any() and np.all(np.isfinite(C))
+                and not np.allclose(C[empty], centres[empty])
                 and agree(C[~empty], expected[~empty], np.abs(X).max(), FLOAT32[1])),
         Mistake("the centres came back unchanged: each centre moves to the mean of the points labelled "
                 "with its number, X[labels == j].mean(axis=0).", wrong=lambda: centres),
@@ -216,7 +218,8 @@ def check_update_means(fn):
     update_means refuses an empty cluster; scikit-learn moves its centre to a far point).
     Cases: ten points in three groups; the seed's data labelled by its starting means; the same
     data with a fourth centre that no point is nearest to; 40 points in 3-D with k = 4.
-    Recognises an empty cluster's 0/0 = NaN or a centre set to 0, centres returned unchanged, the
+    Recognises an empty cluster's 0/0 = NaN, a centre set to 0 or moved elsewhere (scikit-learn's
+    far point) while the other centres are right, centres returned unchanged, the
     mean of all the points, sums not divided, a division by n, medians, a transposed result, one
     centre per label that occurs (np.unique(labels)) instead of one per centre, k or d taken from the
     notebook's data (3 centres, 2 coordinates) instead of the arguments, and the arguments taken in
@@ -362,8 +365,8 @@ def check_elongation(fn):
     Cases: two clusters stretched along x_1 (as the lesson's elongated data); two clusters, each
     turned by 45 degrees about its own centre; three clusters, each turned its own way.
     Recognises variances for standard deviations, short over long, the standard deviations along
-    x_1 and x_2 for the cluster's own axes, all points together, np.cov of the points as rows, and
-    two clusters hard-coded.
+    x_1 and x_2 for the cluster's own axes, all points together, np.cov of the points as rows, some
+    ratios below 1 (np.linalg.eig's eigenvalues, which it does not sort), and two clusters hard-coded.
     Prints a verdict, returns True when every case passes.
     """
     rng = np.random.default_rng(5)
