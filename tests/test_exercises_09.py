@@ -134,6 +134,7 @@ ASSIGN_MISTAKES = [
      ["case 3 of 3", "label"]),
 ]
 
+
 def update_means_empty_to_far_point(X, labels, centres):
     """scikit-learn's convention: an empty cluster's centre moves to the point farthest from its own centre."""
     new = right_update_means(X, labels, centres)

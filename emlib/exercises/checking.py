@@ -208,8 +208,8 @@ def article(value):
     return f"{'an' if name[0] in 'aeiou' or name == 'ndarray' else 'a'} {name}"
 
 
-#: From this size on, fmt prints a number with 4 significant digits (7.369e+07): no value a check
-#: expects is this large, and a wrong one (a ratio of a singular covariance's eigenvalues, up to
+#: From this size on, fmt prints a number with 4 significant digits (7.369e+07): the values the
+#: checks expect stay far below it (log-likelihoods, BICs: thousands), and a wrong one (a ratio of a singular covariance's eigenvalues, up to
 #: 1e150) should not fill the cell with digits.
 HUGE = 1e6
 
