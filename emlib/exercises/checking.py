@@ -209,8 +209,8 @@ def article(value):
 
 
 #: From this size on, fmt prints a number with 4 significant digits (7.369e+07): the values the
-#: checks expect stay far below it (log-likelihoods, BICs: thousands), and a wrong one (a ratio of a singular covariance's eigenvalues, up to
-#: 1e150) should not fill the cell with digits.
+#: checks expect stay far below it (log-likelihoods, BICs: thousands), and a wrong one (a ratio of
+#: a singular covariance's eigenvalues, up to 1e150) should not fill the cell with digits.
 HUGE = 1e6
 
 
