@@ -6,6 +6,8 @@ the wrong ones are the mistakes the checks claim to recognise, one function each
 are read from capsys and held to what test_exercises holds the other lessons' to (`verdict`,
 `readable`: short lines, every case with its n, expected and got visibly different).
 """
+import re
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
@@ -42,6 +44,17 @@ def right_elongation(Z, truth):
     return np.array(ratios)
 
 
+def right_elongation_eigvalsh(Z, truth):
+    return np.array([np.sqrt(w[-1] / w[0]) for w in
+                     (np.linalg.eigvalsh(np.cov(Z[truth == j], rowvar=False)) for j in np.unique(truth))])
+
+
+def right_elongation_eig(Z, truth):
+    """np.linalg.eig's eigenvalues, in whatever order it gives them: the largest over the smallest."""
+    return np.array([np.sqrt(w.max() / w.min()) for w in
+                     (np.linalg.eig(np.cov(Z[truth == j].T))[0].real for j in np.unique(truth))])
+
+
 def assign_unsquared(X, centres):
     return cdist(X, centres).argmin(axis=1)                   # the root does not change the argmin
 
@@ -65,6 +78,8 @@ RIGHT = [
     (exercises.check_update_means, right_update_means),
     (exercises.check_inertia, right_inertia),
     (exercises.check_elongation, right_elongation),
+    (exercises.check_elongation, right_elongation_eigvalsh),
+    (exercises.check_elongation, right_elongation_eig),
 ]
 
 
@@ -104,6 +119,10 @@ ASSIGN_MISTAKES = [
      ["case 1 of 3", "summed over the centres instead of the coordinates"]),
     (named("assign_first_coordinate", lambda X, c: np.abs(X[:, :1] - c[:, 0]).argmin(axis=1)),
      ["case 1 of 3", "only the first coordinate"]),
+    (named("assign_min", lambda X, c: cdist(X, c, "sqeuclidean").min(axis=1)),
+     ["case 1 of 3", "expected label 0, got 0.2900", "the distances to the nearest centre", "`argmin` its index"]),
+    (named("assign_min_unsquared", lambda X, c: np.sqrt(((X[:, None] - c[None]) ** 2).sum(axis=2)).min(axis=1)),
+     ["case 1 of 3", "the distances to the nearest centre", "`argmin` its index"]),
     (named("assign_distances", lambda X, c: cdist(X, c, "sqeuclidean")),
      ["labels has shape (7, 2), expected (7,)", "not the (n, k) array of distances"]),
     (named("assign_over_points", lambda X, c: cdist(X, c, "sqeuclidean").argmin(axis=0)),
@@ -115,6 +134,16 @@ ASSIGN_MISTAKES = [
      ["case 3 of 3", "label"]),
 ]
 
+
+def update_means_empty_to_far_point(X, labels, centres):
+    """scikit-learn's convention: an empty cluster's centre moves to the point farthest from its own centre."""
+    new = right_update_means(X, labels, centres)
+    own = ((X - new[labels]) ** 2).sum(axis=1)
+    for j in np.flatnonzero(np.bincount(labels, minlength=len(centres)) == 0):
+        new[j] = X[own.argmax()]
+    return new
+
+
 UPDATE_MISTAKES = [
     (named("update_means_nan_for_empty",
            lambda X, z, c: np.array([mean_of(X, z, j) if np.any(z == j) else np.full(X.shape[1], np.nan)
@@ -124,6 +153,9 @@ UPDATE_MISTAKES = [
            lambda X, z, c: np.array([mean_of(X, z, j) if np.any(z == j) else np.zeros(X.shape[1])
                                      for j in range(len(c))])),
      ["case 3 of 4", "got the centre 0", "keep its centre where it was"]),
+    (named("update_means_empty_to_far_point", update_means_empty_to_far_point),
+     ["case 3 of 4", "centres[3]: expected [20.0000, -10.0000]", "keeps an empty cluster's centre where it was",
+      "scikit-learn moves it to a far point"]),
     (named("update_means_unchanged", lambda X, z, c: c.copy()), ["case 1 of 4", "came back unchanged"]),
     (named("update_means_of_all_points", lambda X, z, c: np.tile(X.mean(axis=0), (len(c), 1))),
      ["case 1 of 4", "mean of all the points"]),
@@ -183,6 +215,11 @@ ELONGATION_MISTAKES = [
     (named("elongation_x1_over_x2",
            lambda Z, t: np.array([Z[t == j, 0].std() / Z[t == j, 1].std() for j in np.unique(t)])),
      ["case 1 of 3", "standard deviations along x_1 and x_2"]),
+    (named("elongation_unsorted", lambda Z, t: np.array([                # np.linalg.eig's order: either
+        np.sqrt(w[0] / w[1]) for w in (np.linalg.eigvalsh(np.cov(Z[t == j], rowvar=False))[::(-1) ** j]
+                                       for j in np.unique(t))])),
+     ["case 1 of 3", "an elongation is at least 1, and some of yours are below 1",
+      "eig does not sort", "np.linalg.eigvalsh"]),
     (named("elongation_all_points", lambda Z, t: np.full(len(np.unique(t)), own_axes(Z, 0 * t)[0][-1]
                                                             / own_axes(Z, 0 * t)[0][0])),
      ["case 1 of 3", "all the points together"]),
@@ -209,14 +246,14 @@ def test_a_hard_coded_k_gets_the_size_hint(capsys):
     def my_update_means(X, labels, centres):
         return np.array([X[labels == j].mean(axis=0) for j in range(3)])
     verdict(exercises.check_update_means, my_update_means, capsys,     # the same centres as np.unique(labels)
-            ["case 3 of 4", "the centres has shape (3, 2), expected (4, 2)", "the notebook's k = 3",
+            ["case 3 of 4", "the array of centres has shape (3, 2), expected (4, 2)", "the notebook's k = 3",
              "take the sizes from the arguments"])
 
     def my_update_means(X, labels, centres):                # d hard-coded: the 3-D case
         return np.array([X[labels == j, :2].mean(axis=0) if np.any(labels == j) else centres[j, :2]
                          for j in range(len(centres))])
     verdict(exercises.check_update_means, my_update_means, capsys,
-            ["case 4 of 4", "the centres has shape (4, 2), expected (4, 3)", "this case has k = 4 and d = 3"])
+            ["case 4 of 4", "the array of centres has shape (4, 2), expected (4, 3)", "this case has k = 4 and d = 3"])
 
     def my_assign(X, centres):
         return np.array([min(range(3), key=lambda j: ((x - centres[j]) ** 2).sum()) for x in X])
@@ -238,3 +275,18 @@ def test_the_checks_do_not_change_their_answers_for_an_input_changed_in_place(ca
         return centres
     assert exercises.check_update_means(my_update_means) is True
     assert "changed its input centres in place" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_hint_that_starts_with_the_article_a_is_capitalised(capsys):
+    fns = {fn.__name__: fn for fn, _ in UPDATE_MISTAKES}
+    assert "Hint: A cluster with no points got the centre 0" in verdict(
+        exercises.check_update_means, fns["update_means_zero_for_empty"], capsys)
+
+
+def test_a_huge_wrong_value_prints_in_four_significant_digits(capsys):
+    def my_elongation(Z, truth):                            # np.cov of the points as rows: 60 x 60, singular
+        return np.array([w[-1] / np.abs(w).min() for w in
+                         (np.linalg.eigvalsh(np.cov(Z[truth == j])) for j in np.unique(truth))])
+    out = verdict(exercises.check_elongation, my_elongation, capsys, ["case 1 of 3", "np.cov takes each row"])
+    got = re.search(r"got +\[(.+)\]", out).group(1).split(", ")
+    assert all(re.fullmatch(r"\d\.\d{3}e\+\d{2,3}", value) for value in got), out

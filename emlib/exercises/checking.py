@@ -145,9 +145,10 @@ def error_hint(err, case):
 
 
 def capitalised(hint):
-    """hint with its first letter upper-cased when it starts with a word ("the weights ..."), not
-    with a symbol ("a and b are swapped", "||x_i - c_j||", "pi_j", "`argmax`")."""
-    return hint[0].upper() + hint[1:] if re.match(r"[a-z]{2,}[ ,:;]", hint) else hint
+    """hint with its first letter upper-cased when it starts with a word ("the weights ...", the
+    article in "a cluster ..."), not with a symbol ("a and b are swapped", "||x_i - c_j||", "pi_j",
+    "`argmax`")."""
+    return hint[0].upper() + hint[1:] if re.match(r"([a-z]{2,}|a (?!(and|or) )[A-Za-z]{2,})[ ,:;]", hint) else hint
 
 
 COMPREHENSIONS = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>")
@@ -207,12 +208,21 @@ def article(value):
     return f"{'an' if name[0] in 'aeiou' or name == 'ndarray' else 'a'} {name}"
 
 
+#: From this size on, fmt prints a number with 4 significant digits (7.369e+07): the values the
+#: checks expect stay far below it (log-likelihoods, BICs: thousands), and a wrong one (a ratio of
+#: a singular covariance's eigenvalues, up to 1e150) should not fill the cell with digits.
+HUGE = 1e6
+
+
 def fmt(value, decimals=4):
-    """Rounded to `decimals`, the same text on every machine and numpy version (no -0.0000)."""
+    """Rounded to `decimals`, the same text on every machine and numpy version (no -0.0000); a value
+    of HUGE or more in size with 4 significant digits."""
     arr = np.asarray(value, dtype=float)
     if arr.ndim == 0:
         v = float(arr)
-        return f"{round(v, decimals) + 0.0:.{decimals}f}" if np.isfinite(v) else str(v)
+        if not np.isfinite(v):
+            return str(v)
+        return f"{v:.3e}" if abs(v) >= HUGE else f"{round(v, decimals) + 0.0:.{decimals}f}"
     return "[" + ", ".join(fmt(a, decimals) for a in arr) + "]"
 
 

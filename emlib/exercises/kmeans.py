@@ -7,17 +7,18 @@
 
 They compare with emlib.kmeans' assign and inertia (and, for the means, with numpy's mean of each
 cluster's points) and recognise the classic slips by recomputing the step with them: argmax for
-argmin, the Manhattan distance, the expanded distance without ||c_j||^2, labels counted from 1,
-the mean of all points or a division by n, an empty cluster's 0/0, distances not squared, the
-mean for the sum, each point against every centre or against its nearest instead of its own.
+argmin, min for argmin, the Manhattan distance, the expanded distance without ||c_j||^2, labels
+counted from 1, the mean of all points or a division by n, an empty cluster's 0/0 or its centre
+moved (scikit-learn's far point), distances not squared, the mean for the sum, each point against
+every centre or against its nearest instead of its own, np.linalg.eig's unsorted eigenvalues.
 """
 import numpy as np
 from scipy.spatial.distance import cdist
 
 from ..data import seed_data, seed_initial_params
 from ..kmeans import assign, inertia
-from .checking import (Case, Fail, Mistake, NotYet, Part, Raised, _real, array, fmt, judge, number, recognise, run,
-                       telltales)
+from .checking import (FLOAT32, Case, Fail, Mistake, NotYet, Part, Raised, _real, agree, array, fmt, judge, number,
+                       recognise, run, telltales)
 
 #: Seven points and two centres, chosen so that every slip of the assignment below changes a label
 #: (x = (1.4, 4.5) is nearer to c_1 but, by |dx| + |dy|, to c_0; x = (2.2, -3) is nearer to c_0 but
@@ -84,6 +85,12 @@ def _labels(got, n, k):
     })
 
 
+def _nearest_distances(got, squared):
+    """True when got holds each point's squared or unsquared distance to its nearest centre (`min` for
+    `argmin`), to float32 precision."""
+    return any(agree(got, D.min(axis=1), D.max(), FLOAT32[1]) for D in (squared, np.sqrt(squared)))
+
+
 def _assign_case(call, X, centres):
     n, k = len(X), len(centres)
     got = _labels(call(X=X, centres=centres), n, k)
@@ -108,6 +115,8 @@ def _assign_case(call, X, centres):
                 wrong=lambda: (diff ** 2).sum(axis=1).argmin(axis=1)),
         Mistake("only the first coordinate is compared: the distance adds the squared differences of "
                 "all d coordinates.", wrong=lambda: ((X[:, None, 0] - centres[None, :, 0]) ** 2).argmin(axis=1)),
+        Mistake("these are the distances to the nearest centre: `min` gives the smallest distance, `argmin` "
+                "its index, the label.", test=lambda got: _nearest_distances(got, squared)),
     ]
     hint = recognise((got,), (Part("labels", expected.astype(float), 0.0),), mistakes, 0)
     wrong = np.flatnonzero(got != expected)
@@ -126,8 +135,8 @@ def check_assign(fn):
     Cases: seven points and two centres (every slip below changes a label there); the seed's data and
     its starting means; 40 points and four centres in 3-D.  Recognises argmax for argmin, labels
     counted from 1, the Manhattan distance, -2 x . c without ||c||^2, squares summed over the wrong
-    axis, one coordinate only, and the (n, k) distances (or argmin's one index without an axis)
-    returned in place of the labels.  Distances
+    axis, one coordinate only, and the (n, k) distances, each point's distance to its nearest centre
+    (min for argmin) or argmin's one index without an axis returned in place of the labels.  Distances
     that are not squared give the same labels, and pass.  Prints a verdict, returns True when every
     case passes.
     """
@@ -161,7 +170,7 @@ def _update_means_case(call, X, labels, centres):
             f"only {used} of the {k} labels occur: loop over range(len(centres)), not over np.unique(labels) "
             "or the notebook's k = 3 (take the sizes from the arguments): a cluster with no label still "
             "needs its centre.")
-    got = array(_in_order(call, expected, X=X, labels=labels, centres=centres), "the centres", (k, d), {
+    got = array(_in_order(call, expected, X=X, labels=labels, centres=centres), "the array of centres", (k, d), {
         **notebook_sizes,                                      # k or d hard-coded to the notebook's
         (d, k): "the centres are transposed: one row per centre, shape (k, d).",
         (len(X), d): "return one centre per cluster, shape (k, d), not one row per point.",
@@ -178,6 +187,11 @@ def _update_means_case(call, X, labels, centres):
                 test=lambda C: empty.any() and np.isnan(C[empty]).all() and np.allclose(C[~empty], expected[~empty])),
         Mistake(f"a cluster with no points got the centre 0: {keep}",
                 wrong=lambda: np.where(others, expected, 0.0) if empty.any() else None),
+        Mistake("this exercise keeps an empty cluster's centre where it was (return centres[j] for a cluster "
+                "with no points), where scikit-learn moves it to a far point: the centres with points are "
+                "right.", test=lambda C: empty.any() and np.all(np.isfinite(C))
+                and not np.allclose(C[empty], centres[empty])
+                and agree(C[~empty], expected[~empty], np.abs(X).max(), FLOAT32[1])),
         Mistake("the centres came back unchanged: each centre moves to the mean of the points labelled "
                 "with its number, X[labels == j].mean(axis=0).", wrong=lambda: centres),
         Mistake("every centre is the mean of all the points: centre j is the mean of its own points only, "
@@ -204,7 +218,8 @@ def check_update_means(fn):
     update_means refuses an empty cluster; scikit-learn moves its centre to a far point).
     Cases: ten points in three groups; the seed's data labelled by its starting means; the same
     data with a fourth centre that no point is nearest to; 40 points in 3-D with k = 4.
-    Recognises an empty cluster's 0/0 = NaN or a centre set to 0, centres returned unchanged, the
+    Recognises an empty cluster's 0/0 = NaN, a centre set to 0 or moved elsewhere (scikit-learn's
+    far point) while the other centres are right, centres returned unchanged, the
     mean of all the points, sums not divided, a division by n, medians, a transposed result, one
     centre per label that occurs (np.unique(labels)) instead of one per centre, k or d taken from the
     notebook's data (3 centres, 2 coordinates) instead of the arguments, and the arguments taken in
@@ -316,7 +331,7 @@ def _elongation_case(call, Z, truth):
                    (k, 2): "return one ratio per cluster, long over short, not its two standard deviations."}
     if k != 2:
         shape_hints[(2,)] = _clusters_hint(k)
-    got = array(call(Z=Z, truth=truth), "the elongations", (k,), shape_hints)
+    got = array(call(Z=Z, truth=truth), "the array of elongations", (k,), shape_hints)
     expected = elongations(Z, truth)
     groups = [Z[truth == j] for j in np.unique(truth)]
     sd = np.array([g.std(axis=0) for g in groups])
@@ -334,6 +349,9 @@ def _elongation_case(call, Z, truth):
         Mistake("np.cov takes each row as a variable: give it the points as columns, np.cov(Zj.T), or "
                 "pass rowvar=False; the covariance of 2-D points is 2 x 2.",
                 test=lambda G: not np.all(np.isfinite(G)) or np.any(np.abs(G) > 1e3 * expected.max())),
+        Mistake("an elongation is at least 1, and some of yours are below 1: np.linalg.eig does not sort its "
+                "eigenvalues, so w[0] / w[1] is sometimes short over long. Use np.linalg.eigvalsh (ascending) "
+                "or divide the largest by the smallest.", test=lambda G: np.any(G < 1)),
     ]
     judge(call, [got], [Part("the elongations", expected, 1.0)], mistakes)
 
@@ -347,8 +365,8 @@ def check_elongation(fn):
     Cases: two clusters stretched along x_1 (as the lesson's elongated data); two clusters, each
     turned by 45 degrees about its own centre; three clusters, each turned its own way.
     Recognises variances for standard deviations, short over long, the standard deviations along
-    x_1 and x_2 for the cluster's own axes, all points together, np.cov of the points as rows, and
-    two clusters hard-coded.
+    x_1 and x_2 for the cluster's own axes, all points together, np.cov of the points as rows, some
+    ratios below 1 (np.linalg.eig's eigenvalues, which it does not sort), and two clusters hard-coded.
     Prints a verdict, returns True when every case passes.
     """
     rng = np.random.default_rng(5)
