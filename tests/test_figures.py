@@ -9,6 +9,7 @@ other tests, and in another under another OpenBLAS kernel) byte for byte with th
 fails after an intended change, run `make figures` and commit the new files.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -235,8 +236,45 @@ def test_command_line_writes_the_named_figures(command_line):
     assert figures.DEFAULT_OUTDIR == COMMITTED
 
 
+#: A number in an SVG (a coordinate, a length, a glyph's code).
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+#: How far two numbers of an SVG drawn by another matplotlib than figures/'s may lie apart, in px.
+#: matplotlib 3.7.0 does not place every label at the same sixth decimal from one process to the
+#: next: `python -m emlib.figures` run four times in a row put a y label of snapshots.svg at
+#: x = 13.638053 twice and 13.638052 twice, under one BLAS kernel (six runs under 3.11 were
+#: byte-identical).
+SVG_TOLERANCE = 1e-4
+
+
+def same_svg(a, b, tolerance):
+    """Whether two SVG texts are the same but for numbers that differ by at most `tolerance`."""
+    if NUMBER.sub("#", a) != NUMBER.sub("#", b):
+        return False
+    return all(abs(float(x) - float(y)) <= tolerance for x, y in zip(NUMBER.findall(a), NUMBER.findall(b)))
+
+
+def same_figure(path, other):
+    """Byte for byte under figures/'s matplotlib; an SVG under another, within SVG_TOLERANCE."""
+    a, b = path.read_bytes(), other.read_bytes()
+    if a == b:
+        return True
+    recorded = figures.made_with((COMMITTED / "README.md").read_text(encoding="utf-8"))
+    return (path.suffix == ".svg" and recorded != matplotlib.__version__
+            and same_svg(a.decode("utf-8"), b.decode("utf-8"), SVG_TOLERANCE))
+
+
+def test_same_svg_allows_only_small_differences_in_numbers():
+    label = '<g transform="translate(13.638053 121.35477) rotate(-90)">'
+    assert same_svg(label, label.replace("13.638053", "13.638052"), SVG_TOLERANCE)
+    assert not same_svg(label, label.replace("13.638053", "13.6392"), SVG_TOLERANCE)
+    assert not same_svg(label, label.replace("rotate(-90)", "rotate(-45)"), SVG_TOLERANCE)
+    assert not same_svg(label, label.replace("translate", "scale"), SVG_TOLERANCE)
+
+
 def test_figures_are_byte_identical_under_another_blas_kernel(command_line, generated):
+    """Byte for byte under figures/'s matplotlib; under another (make test-oldest), an SVG's
+    numbers within SVG_TOLERANCE, which that matplotlib does not hold from run to run."""
     names = sorted(p.name for p in command_line.iterdir())
     assert len(names) == 2 * len(SENSITIVE)
-    differ = [name for name in names if (generated / name).read_bytes() != (command_line / name).read_bytes()]
+    differ = [name for name in names if not same_figure(generated / name, command_line / name)]
     assert not differ, f"{differ} depend on the BLAS kernel"
