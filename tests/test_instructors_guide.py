@@ -7,6 +7,8 @@
   (`module.function(` on an emlib module, or a name imported from one), and the checks it names
   exist in emlib.exercises and are exactly the ones the notebook calls;
 - a lesson builds only on earlier lessons, and the guide says so as the course data does.
+- each lesson's times follow the guide's rule: its slides before the exercises at a minute and
+  a half each, its exercises at 15 minutes with a check and 10 without.
 """
 import ast
 import json
@@ -219,3 +221,44 @@ def test_names_reads_backticked_names_and_from_imports():
     value = "`emlib.kmeans` (the function); from the module: `from emlib.kmeans import assign, inertia`, `emlib.fit`"
     assert names(value) == {"emlib.kmeans", "emlib.kmeans.assign", "emlib.kmeans.inertia", "emlib.fit"}
     assert names("none") == set()
+
+
+# ----------------------------------------------------------------------------------------
+# Times follow the guide's own rule
+# ----------------------------------------------------------------------------------------
+#: The guide's rule (its "Times" paragraph): minutes a slide before the exercises, minutes a
+#: checked and an unchecked exercise; each lecture time rounded to 5 minutes.
+MINUTES_A_SLIDE, CHECKED, UNCHECKED = 1.5, 15, 10
+TIME = re.compile(r"lecture (\d+) min\b.*\blab (\d+) min")
+EXERCISE = re.compile(r"(?:^|[,;.] )(\d+) \(")
+
+
+def slides_before_exercises(path):
+    """The slides and subslides of a notebook before its "## Exercises" heading."""
+    count = 0
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and text.startswith("## Exercises"):
+            return count
+        count += cell.get("metadata", {}).get("slideshow", {}).get("slide_type") in ("slide", "subslide")
+    raise AssertionError(f"{path.name} has no '## Exercises' heading")
+
+
+def round5(minutes):
+    return 5 * int(minutes / 5 + 0.5)
+
+
+@pytest.mark.parametrize("number, section", SECTIONS, ids=[n for n, _ in SECTIONS])
+def test_the_times_follow_the_guides_rule(number, section):
+    said = fields(section)
+    lecture, lab = map(int, TIME.search(said["Time"]).groups())
+    slides = slides_before_exercises(notebook_of(number))
+    exercises = len(EXERCISE.findall(said["Exercises"]))
+    checked = len(names(said.get("Checks", "")))
+    assert exercises >= checked > 0 or checked == 0, f"lesson {number}: {exercises} exercises, {checked} checks"
+    assert lecture == round5(MINUTES_A_SLIDE * slides), (
+        f"lesson {number}: {slides} slides before the exercises make {round5(MINUTES_A_SLIDE * slides)} min, "
+        f"the guide says {lecture}")
+    assert lab == CHECKED * checked + UNCHECKED * (exercises - checked), (
+        f"lesson {number}: {checked} checked and {exercises - checked} other exercises make "
+        f"{CHECKED * checked + UNCHECKED * (exercises - checked)} min of lab, the guide says {lab}")
