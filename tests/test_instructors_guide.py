@@ -11,11 +11,11 @@
   a half each, its exercises at 15 minutes with a check and 10 without.
 """
 import ast
-import json
 import re
 from pathlib import Path
 
 import pytest
+from helpers import cells, source
 
 import emlib.exercises
 from emlib import course
@@ -77,8 +77,7 @@ def guide_sections(heading=LESSONS_HEADING):
 # Reading a notebook's code
 # ----------------------------------------------------------------------------------------
 def code_cells(path):
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    return [source(c) for c in cells(path) if c["cell_type"] == "code"]
 
 
 def _dotted(node):
@@ -236,9 +235,8 @@ EXERCISE = re.compile(r"(?:^|[,;.] )(\d+) \(")
 def slides_before_exercises(path):
     """The slides and subslides of a notebook before its "## Exercises" heading."""
     count = 0
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        text = "".join(cell["source"])
-        if cell["cell_type"] == "markdown" and text.startswith("## Exercises"):
+    for cell in cells(path):
+        if cell["cell_type"] == "markdown" and source(cell).startswith("## Exercises"):
             return count
         count += cell.get("metadata", {}).get("slideshow", {}).get("slide_type") in ("slide", "subslide")
     raise AssertionError(f"{path.name} has no '## Exercises' heading")
