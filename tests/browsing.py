@@ -14,7 +14,8 @@ page or a JupyterLab window that fails its test, so that a failure leaves a pict
 The slides, every deck of both editions at 1280 x 720 (a classroom projector): every state (each
 slide, vertical slide and fragment) stepped through with reveal.js's API (tests/slide_check.js)
 (in a student deck, only the slides that the instructor deck does not show alike: shown_in();
-five in six are the same, and the instructor deck's test checks those), fails on: content cut
+five in six are the same, and the instructor deck's test checks those; the page opened is a copy
+without_slides() those), fails on: content cut
 off (below the bottom, past the right edge, scrolling inside the slide, or under the navigation
 arrows); text under BODY_MIN_PX (code and outputs under CODE_MIN_PX,
 equations under MATH_MIN_PX) on screen; a figure shown below tools/slide_metadata.py's
@@ -207,6 +208,32 @@ def shown_in(deck, other):
     return [i for i, slide in enumerate(slides) if slide in theirs]
 
 
+def without_slides(path, skip, folder):
+    """A copy of the deck file at `path`, in `folder`, whose slides numbered in `skip` (as
+    shown_in numbers them) are left empty: their <section> tags stay, so every other slide keeps
+    its place (h, v) and the deck its shape.  `folder`/_static links to the deck's own, which is
+    all a deck loads (tests/test_web.py checks that).  Returns the copy's path.
+
+    What a student deck's test opens: the slides it skips are the instructor deck's, checked
+    there, and laying them out (and typesetting their maths) in a page whose check then skips
+    them took most of the test's time.  A slide's layout does not depend on the others': each
+    is its own 1280 x 720 box, and the lessons number no equations."""
+    found = _Slides(Path(path).read_text(encoding="utf-8"))
+    text, kept, last = found.text, [], 0
+    for number in sorted(set(skip)):
+        start, end = found.slides[number]
+        content = text.index(">", start) + 1                # after the <section ...> tag
+        kept.append(text[last:content])
+        last = end                                          # at its </section>
+    kept.append(text[last:])
+    copy = Path(folder) / Path(path).name
+    copy.write_text("".join(kept), encoding="utf-8")
+    static = Path(folder) / "_static"
+    if not static.exists():
+        static.symlink_to(Path(path).parent / "_static", target_is_directory=True)
+    return copy
+
+
 def check_deck(page, path, notes, skip=()):
     """Step through every state of the deck open in `page` (from the file `path`) but for the
     slides numbered in `skip`; returns (states, problems) as slide_check.js."""
@@ -224,14 +251,14 @@ def has_math(path):
     return any("$" in source(c) for c in cells(path) if c["cell_type"] == "markdown")
 
 
-def maths_problems(page, notebook):
+def maths_problems(page, expect_maths):
     """The open page's maths, typeset by MathJax: no TeX left as text in its Markdown (speaker
-    notes included), and some typeset maths if the notebook's Markdown has any.  Returns problems
-    as check_deck does, with kind "maths" (h, v, f are -1: the whole deck)."""
+    notes included), and some typeset maths if `expect_maths` (its Markdown has some).  Returns
+    problems as check_deck does, with kind "maths" (h, v, f are -1: the whole deck)."""
     page.wait_for_function(TYPESET, timeout=30_000)
     left = sorted({m.group(0) for m in RAW_TEX.finditer(page.evaluate(VISIBLE_MARKDOWN))})
     problems = [f"TeX left as text (not typeset): {' '.join(left)}"] if left else []
-    if has_math(notebook) and page.locator("mjx-container").count() == 0:
+    if expect_maths and page.locator("mjx-container").count() == 0:
         problems.append("the Markdown has maths, but none was typeset")
     return [{"h": -1, "v": -1, "f": -1, "first": "the whole deck", "kind": "maths", "what": what}
             for what in problems]
@@ -273,10 +300,12 @@ def where(problem):
     return f"slide h{problem['h']} v{problem['v']} f{problem['f']} (\"{problem['first']}\")"
 
 
-def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck):
+def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck, folder):
     """The deck test ("edition-stem"): every state of the deck at 1280 x 720: nothing cut off,
     text large enough, figures not shrunk, and (instructor edition) speaker notes on every slide
-    of substance; apart from what KNOWN_FAILURES lists.  Its screenshots when asked or failing."""
+    of substance; apart from what KNOWN_FAILURES lists.  Its screenshots when asked or failing.
+    A student deck is opened without_slides() that its instructor deck shows alike (a copy in
+    `folder`, a test's own empty folder), whose test checks them."""
     page, watch = slides_page
     watch.problems.clear()
     edition, stem = deck.split("-", 1)
@@ -284,9 +313,11 @@ def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck):
     skip = []
     if edition == "student":          # what the instructor deck shows alike, its test checks
         skip = shown_in(path, web_editions["slides"]["instructor"] / path.name)
-    page.goto(path.as_uri())
+    expect_maths = any("$" in markdown for number, slide in enumerate(slides_of(path)[0]) if number not in skip
+                       for markdown in slide.split('class="jp-Cell ')[1:] if markdown.startswith("jp-MarkdownCell"))
+    page.goto((without_slides(path, skip, folder) if skip else path).as_uri())
     states, problems = check_deck(page, path, notes=(edition == "instructor"), skip=skip)
-    problems += maths_problems(page, next(nb for nb in EDITIONS[edition] if nb.stem == stem))
+    problems += maths_problems(page, expect_maths)
 
     by_check = defaultdict(list)
     for problem in problems:

@@ -16,7 +16,7 @@ The HTML edition is the one tests/test_web.py checks (conftest.py's web_editions
 per run).
 """
 import pytest
-from browsing import EDITIONS, Watch, maths_problems, screenshot
+from browsing import EDITIONS, Watch, has_math, maths_problems, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_html_edition_typesets_the_maths_offline(browser, web_editions, edition)
     notebook = next(nb for nb in EDITIONS[edition] if nb.stem == PAGE)
     try:
         page.goto((folder / f"{PAGE}.html").as_uri())
-        problems = [p["what"] for p in maths_problems(page, notebook)]
+        problems = [p["what"] for p in maths_problems(page, has_math(notebook))]
         screenshot(page, f"html_{edition}_{PAGE}.png", bool(problems))
         # an output line wraps at a space, not inside a number or word
         wrapping = page.evaluate("""() => { const s = getComputedStyle(document.querySelector(

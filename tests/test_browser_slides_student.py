@@ -7,14 +7,14 @@ One deck alone: `pytest tests/test_browser_slides_student.py -k 04_convergence`;
 The slides are the ones tests/test_web.py checks (conftest.py's web_editions: built once per run).
 """
 import pytest
-from browsing import check_deck_reads_from_the_back_of_the_room, decks, shown_in, slides_page  # noqa: F401
+from browsing import check_deck_reads_from_the_back_of_the_room, decks, shown_in, slides_of, slides_page, without_slides  # noqa: F401,E501
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("deck", decks("student"))
-def test_slides_read_from_the_back_of_the_room(slides_page, web_editions, deck):
-    check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck)
+def test_slides_read_from_the_back_of_the_room(slides_page, web_editions, deck, tmp_path):
+    check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck, tmp_path)
 
 
 def deck_file(path, title, *slides):
@@ -38,3 +38,20 @@ def test_a_student_deck_skips_only_the_slides_the_instructor_deck_shows_alike(tm
     other_page = deck_file(tmp_path / "o.html", "(student edition)", "<section><h1>EM</h1></section>")
     other_page.write_text(other_page.read_text().replace("<head>", "<head><style>h1 {font-size: 9px}</style>"))
     assert shown_in(other_page, instructor) == []           # another page: check every slide
+
+
+def test_a_student_deck_is_opened_without_the_slides_it_skips(tmp_path):
+    """The copy a student deck's test opens: the skipped slides emptied, their <section> tags and
+    every other slide (and the page around them) as they were, and _static linked."""
+    (tmp_path / "_static").mkdir()
+    deck = deck_file(tmp_path / "s.html", "(student edition)",
+                     "<section><h1>EM</h1></section>",
+                     '<section><section data-x="1"><p>E-step $x$</p></section>'
+                     "<section><pre>def e_step(): ...</pre></section></section>",
+                     "<section><p>M-step</p></section>")
+    (tmp_path / "copy").mkdir()
+    copy = without_slides(deck, [0, 2], tmp_path / "copy")
+    slides, page = slides_of(deck)
+    assert slides_of(copy) == (["<section>", slides[1], "<section>", slides[3]], page)
+    assert (tmp_path / "copy" / "_static").resolve() == (tmp_path / "_static").resolve()
+    assert without_slides(deck, [], tmp_path / "copy").read_text() == deck.read_text()
