@@ -31,6 +31,7 @@ what the decks' content does not pass yet.  The screenshots of a deck are three:
 first slide with a problem (else the fullest), and the one with the largest figure, in
 build/screenshots/slides/EDITION/.
 """
+import functools
 import os
 import re
 from collections import defaultdict
@@ -188,11 +189,29 @@ SPEAKER_NOTES = re.compile(r'<aside class="notes">.*?</aside>', re.DOTALL)
 TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
 
 
+def parsed_deck(path):
+    """The deck file at `path` parsed (_Slides), once for each version of the file: a deck's
+    test asks several times, and parsing a deck took up to 0.1 s."""
+    stat = Path(path).stat()
+    return _parsed_deck(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_deck(path, mtime_ns, size):
+    return _Slides(Path(path).read_text(encoding="utf-8"))
+
+
 def slides_of(path):
     """(the HTML of each slide of the deck file at `path`, speaker notes left out; the file's
     text outside the slides, its <title> left out)."""
-    found = _Slides(Path(path).read_text(encoding="utf-8"))
+    found = parsed_deck(path)
     return ([SPEAKER_NOTES.sub("", found.text[a:b]) for a, b in found.slides], TITLE.sub("", found.outside))
+
+
+def markdown_has_maths(slides):
+    """Whether the Markdown cells in these slides' HTML have maths ($ ... $ or $$ ... $$)."""
+    return any("$" in cell for slide in slides for cell in slide.split('class="jp-Cell ')[1:]
+               if cell.startswith("jp-MarkdownCell"))
 
 
 def shown_in(deck, other):
@@ -218,7 +237,7 @@ def without_slides(path, skip, folder):
     there, and laying them out (and typesetting their maths) in a page whose check then skips
     them took most of the test's time.  A slide's layout does not depend on the others': each
     is its own 1280 x 720 box, and the lessons number no equations."""
-    found = _Slides(Path(path).read_text(encoding="utf-8"))
+    found = parsed_deck(path)
     text, kept, last = found.text, [], 0
     for number in sorted(set(skip)):
         start, end = found.slides[number]
@@ -313,8 +332,7 @@ def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck, 
     skip = []
     if edition == "student":          # what the instructor deck shows alike, its test checks
         skip = shown_in(path, web_editions["slides"]["instructor"] / path.name)
-    expect_maths = any("$" in markdown for number, slide in enumerate(slides_of(path)[0]) if number not in skip
-                       for markdown in slide.split('class="jp-Cell ')[1:] if markdown.startswith("jp-MarkdownCell"))
+    expect_maths = markdown_has_maths(s for number, s in enumerate(slides_of(path)[0]) if number not in skip)
     page.goto((without_slides(path, skip, folder) if skip else path).as_uri())
     states, problems = check_deck(page, path, notes=(edition == "instructor"), skip=skip)
     problems += maths_problems(page, expect_maths)

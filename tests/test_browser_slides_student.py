@@ -7,7 +7,8 @@ One deck alone: `pytest tests/test_browser_slides_student.py -k 04_convergence`;
 The slides are the ones tests/test_web.py checks (conftest.py's web_editions: built once per run).
 """
 import pytest
-from browsing import check_deck_reads_from_the_back_of_the_room, decks, shown_in, slides_of, slides_page, without_slides  # noqa: F401,E501
+from browsing import (check_deck_reads_from_the_back_of_the_room, decks, markdown_has_maths, shown_in,  # noqa: F401
+                      slides_of, slides_page, without_slides)
 
 pytestmark = pytest.mark.browser
 
@@ -55,3 +56,11 @@ def test_a_student_deck_is_opened_without_the_slides_it_skips(tmp_path):
     assert slides_of(copy) == (["<section>", slides[1], "<section>", slides[3]], page)
     assert (tmp_path / "copy" / "_static").resolve() == (tmp_path / "_static").resolve()
     assert without_slides(deck, [], tmp_path / "copy").read_text() == deck.read_text()
+
+
+def test_a_deck_expects_typeset_maths_only_where_its_markdown_has_some():
+    """What the check of a student deck's slides (some of its Markdown) reads to expect maths."""
+    markdown = '<section><div class="jp-Cell jp-MarkdownCell jp-Notebook-cell"><p>$x_i$</p></div>'
+    code = '<section><div class="jp-Cell jp-CodeCell jp-Notebook-cell"><pre>print("$5")</pre></div>'
+    assert markdown_has_maths([code, markdown])
+    assert not markdown_has_maths([code]) and not markdown_has_maths([])
