@@ -27,7 +27,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_ARGS) $(LESSONS)
 
 # Unit tests and every notebook through nbval, on both cores (a file or notebook stays on one
-# worker; conftest.py hands out the longest first, and --no-loadscope-reorder keeps that order).
+# worker, and the browser tests all on one; conftest.py hands out the longest first, and
+# --no-loadscope-reorder keeps that order).
 # Only the plugins the suite uses: xdist here, nbval from conftest.py.  pytest rewrites the
 # asserts of every module of every installed plugin's package when it is imported, and each
 # worker imported hypothesis's and anyio's 130 modules that way (2 s each, on every run).
