@@ -83,10 +83,10 @@ class _OnFirstUse(dict):
 @pytest.fixture(scope="session")
 def web_editions(tmp_path_factory):
     """The HTML pages and the slides of every lesson, both editions (tools/build_web.py), each of
-    the four folders built once per test run, when a test first asks for it, even when xdist runs
-    tests/test_web.py and the browser tests on two workers: the first to ask builds, under that
-    folder's lock, into the run's shared temporary folder.  So one worker can build the slides
-    its tests need while the other builds the pages, and a test waits only for what it reads.
+    the four folders built once per test run, when a test first asks for it, into the run's
+    shared temporary folder.  `make test` runs tests/test_web.py and the browser tests on one
+    worker (the root conftest.py's work_unit); should two workers ask at once, the first builds,
+    under that folder's lock, and the other waits for it.
 
     Returns {"html": {"student": folder, "instructor": folder}, "slides": {...}} (each folder
     built when looked up).  Skips, saying why, when npm is missing.
