@@ -156,6 +156,8 @@ def m_step(X, resp, prior=None):
     p_jd = (sum_i gamma[i, j] x_id + a - 1) / (N_j + a + b - 2),
     which lies strictly between 0 and 1; a = b = 2 is Laplace's add-one smoothing.  The
     weights' update is unchanged (their prior is flat).
+    N_j in p_jd's denominator is computed as sum_i gamma[i, j] x_id + sum_i gamma[i, j] (1 - x_id),
+    so that p_jd rounds to exactly 1 when, and only when, the second sum is lost next to the first.
 
     X: (n, d) binary data; resp: gamma, (n, k); prior: None or (a, b).  Returns a
     BernoulliMixture.  Raises CollapseError (a ValueError) naming the component when one has
@@ -276,9 +278,14 @@ def _m_step(X, resp, prior):
         raise CollapseError(f"component {j} has collapsed: its total responsibility N_{j} = "
                             f"{counts[j]:.3g}, so it explains none of the points; start from other "
                             "initial parameters", component=int(j))
-    ones = resp.T @ X                                           # sum_i gamma[i, j] x_id
     a, b = (1.0, 1.0) if prior is None else prior
-    probabilities = (ones + (a - 1)) / (counts[:, None] + (a + b - 2))
+    on = resp.T @ X + (a - 1)                                   # sum_i gamma[i, j] x_id + a - 1
+    off = resp.T @ (1 - X) + (b - 1)                            # sum_i gamma[i, j] (1 - x_id) + b - 1
+    # p_jd = on / (on + off), the same number as on / (N_j + a + b - 2) in exact arithmetic.  In
+    # floating point p_jd is exactly 1 when off is lost next to on (below half a unit in its last
+    # place), whatever order the BLAS summed the gammas in; on / N_j could land a few units either
+    # side of 1, so a fit's collapse would hinge on the machine's last digit.
+    probabilities = on / (on + off)
     if prior is None:
         _check_not_at_the_boundary(probabilities)
     return BernoulliMixture(counts / n, probabilities)

@@ -153,6 +153,35 @@ def test_without_a_prior_a_probability_at_0_is_refused_and_a_prior_avoids_it():
     assert np.all(probs[:, 2] > 0)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_probability_is_exactly_1_when_and_only_when_its_off_mass_is_lost_in_rounding(seed):
+    # Component 0 explains the points with feature 0 on (gammas in (0.1, 1)); the points with it
+    # off carry a total `off` of 1e-3 or 1e3 units in the last place of the on-mass (math.fsum,
+    # exactly rounded).  p_00 must be exactly 1 in the first case, on any BLAS: were it computed as
+    # (gamma^T X) / sum_i gamma_i0, two sums taken in different orders, it could land a few units
+    # of 1e-16 either side of 1, and whether a fit collapses would hinge on the last digit.
+    rng = np.random.default_rng(seed)
+    n = 1797
+    X = np.zeros((n, 2))
+    X[: n // 2, 0] = 1
+    X[:, 1] = rng.integers(0, 2, size=n)
+    X[0, 1], X[1, 1] = 0, 1
+    on = rng.uniform(0.1, 1, size=n // 2)
+    spread = rng.uniform(0.5, 1.5, size=n - n // 2)
+    for units, exactly_one in ((1e-3, True), (1e3, False)):
+        off = spread / spread.sum() * units * np.spacing(math.fsum(on))
+        resp = np.zeros((n, 2))
+        resp[:, 0] = np.concatenate([on, off])
+        resp[:, 1] = 1 - resp[:, 0]
+        if exactly_one:
+            with pytest.raises(emlib.CollapseError, match=r"probabilities\[0, 0\] = 1"):
+                bernoulli.m_step(X, resp)
+        else:
+            p = bernoulli.m_step(X, resp).probabilities
+            exact = math.fsum(on) / (math.fsum(on) + math.fsum(off))
+            assert p[0, 0] < 1 and p[0, 0] == pytest.approx(exact, rel=1e-14, abs=0)
+
+
 def test_a_vanishing_prior_gives_the_maximum_likelihood_fit():
     X, init = random_problem(60, 5, 2, seed=6)
     ml = bernoulli.fit(X, init, max_iter=30, tol=0).params
