@@ -13,9 +13,9 @@ page or a JupyterLab window that fails its test, so that a failure leaves a pict
 
 The slides, every deck of both editions at 1280 x 720 (a classroom projector): every state (each
 slide, vertical slide and fragment) stepped through with reveal.js's API (tests/slide_check.js)
-(in a student deck, only the slides that the instructor deck does not show alike: shown_in();
-five in six are the same, and the instructor deck's test checks those; the page opened is a copy
-without_slides() those), fails on: content cut
+(of a student deck, only the slides that the instructor deck does not show alike: shown_in();
+five in six are the same, and the instructor deck's test checks those; the student decks' slides
+are checked together(), in one page: check_student_decks()), fails on: content cut
 off (below the bottom, past the right edge, scrolling inside the slide, or under the navigation
 arrows); text under BODY_MIN_PX (code and outputs under CODE_MIN_PX,
 equations under MATH_MIN_PX) on screen; a figure shown below tools/slide_metadata.py's
@@ -134,7 +134,7 @@ CHECKS = {"overflow": "content cut off or scrolling", "small": "text too small",
 #: true.  Everything not listed here must pass.
 KNOWN_FAILURES = {}
 SLIDE_CHECK = (Path(__file__).with_name("slide_check.js").read_text(encoding="utf-8")
-               .split("\n(limits) =>", 1)[1])
+               .split("\nasync (limits) =>", 1)[1])
 
 
 def decks(edition):
@@ -156,12 +156,14 @@ def slides_page(browser):
 
 
 class _Slides(HTMLParser):
-    """The HTML of each slide of a deck's file (a <section> with no <section> inside), in order,
-    and the file's text outside its slides."""
+    """The HTML of each slide of a deck's file (a <section> with no <section> inside), in order:
+    slides, each (start, end) in text, from its <section ...> to its </section> (left out);
+    places, each slide's (h, v) as Reveal.slide(h, v) shows it; stacks, the (start, end) of each
+    top-level <section>, its </section> included; and outside, the file's text outside its slides."""
 
     def __init__(self, text):
         super().__init__(convert_charrefs=False)
-        self.text, self.open, self.slides = text, [], []
+        self.text, self.open, self.slides, self.places, self.stacks = text, [], [], [], []
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self.feed(text)
         self.close()
@@ -174,6 +176,8 @@ class _Slides(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "section":
+            if not self.open:
+                self.stacks.append([self._offset(), None, 0])     # start, end, slides so far
             self.open.append([self._offset(), False])
 
     def handle_endtag(self, tag):
@@ -183,6 +187,12 @@ class _Slides(HTMLParser):
                 self.open[-1][1] = True
             if not has_sections:
                 self.slides.append((start, self._offset()))
+                stack = self.stacks[-1]
+                self.places.append((len(self.stacks) - 1, stack[2]))
+                stack[2] += 1
+            if not self.open:
+                end = self.text.index(">", self._offset()) + 1
+                self.stacks[-1] = (self.stacks[-1][0], end)
 
 
 SPEAKER_NOTES = re.compile(r'<aside class="notes">.*?</aside>', re.DOTALL)
@@ -227,40 +237,14 @@ def shown_in(deck, other):
     return [i for i, slide in enumerate(slides) if slide in theirs]
 
 
-def without_slides(path, skip, folder):
-    """A copy of the deck file at `path`, in `folder`, whose slides numbered in `skip` (as
-    shown_in numbers them) are left empty: their <section> tags stay, so every other slide keeps
-    its place (h, v) and the deck its shape.  `folder`/_static links to the deck's own, which is
-    all a deck loads (tests/test_web.py checks that).  Returns the copy's path.
-
-    What a student deck's test opens: the slides it skips are the instructor deck's, checked
-    there, and laying them out (and typesetting their maths) in a page whose check then skips
-    them took most of the test's time.  A slide's layout does not depend on the others': each
-    is its own 1280 x 720 box, and the lessons number no equations."""
-    found = parsed_deck(path)
-    text, kept, last = found.text, [], 0
-    for number in sorted(set(skip)):
-        start, end = found.slides[number]
-        content = text.index(">", start) + 1                # after the <section ...> tag
-        kept.append(text[last:content])
-        last = end                                          # at its </section>
-    kept.append(text[last:])
-    copy = Path(folder) / Path(path).name
-    copy.write_text("".join(kept), encoding="utf-8")
-    static = Path(folder) / "_static"
-    if not static.exists():
-        static.symlink_to(Path(path).parent / "_static", target_is_directory=True)
-    return copy
-
-
-def check_deck(page, path, notes, skip=()):
-    """Step through every state of the deck open in `page` (from the file `path`) but for the
-    slides numbered in `skip`; returns (states, problems) as slide_check.js."""
+def check_deck(page, path, notes):
+    """Step through every state of the deck open in `page` (from the file `path`); returns
+    (states, problems) as slide_check.js."""
     page.wait_for_function("() => document.documentElement.dataset.emlibSlides === 'ready'", timeout=30_000)
     limits = {**VIEWPORT, "body_min_px": BODY_MIN_PX, "code_min_px": CODE_MIN_PX, "math_min_px": MATH_MIN_PX,
               "figure_min_scale": slide_metadata.FIGURE_MIN_SCALE, "notes": notes,
-              "leaves": len(slides_of(path)[0]), "skip": list(skip)}
-    found = page.evaluate("(limits) =>" + SLIDE_CHECK, limits)
+              "leaves": len(slides_of(path)[0])}
+    found = page.evaluate("async (limits) =>" + SLIDE_CHECK, limits)
     fonts_loaded(page)
     return found["states"], found["problems"]
 
@@ -319,33 +303,118 @@ def where(problem):
     return f"slide h{problem['h']} v{problem['v']} f{problem['f']} (\"{problem['first']}\")"
 
 
-def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck, folder):
-    """The deck test ("edition-stem"): every state of the deck at 1280 x 720: nothing cut off,
-    text large enough, figures not shrunk, and (instructor edition) speaker notes on every slide
-    of substance; apart from what KNOWN_FAILURES lists.  Its screenshots when asked or failing.
-    A student deck is opened without_slides() that its instructor deck shows alike (a copy in
-    `folder`, a test's own empty folder), whose test checks them."""
+def check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck):
+    """The instructor deck test ("instructor-stem"): every state of the deck at 1280 x 720:
+    nothing cut off, text large enough, figures not shrunk, and speaker notes on every slide of
+    substance; apart from what KNOWN_FAILURES lists.  Its screenshots when asked or failing.
+    (The student decks are checked together: check_student_decks.)"""
     page, watch = slides_page
     watch.problems.clear()
     edition, stem = deck.split("-", 1)
     path = web_editions["slides"][edition] / f"{stem}.slides.html"
-    skip = []
-    if edition == "student":          # what the instructor deck shows alike, its test checks
-        skip = shown_in(path, web_editions["slides"]["instructor"] / path.name)
-    expect_maths = markdown_has_maths(s for number, s in enumerate(slides_of(path)[0]) if number not in skip)
-    page.goto((without_slides(path, skip, folder) if skip else path).as_uri())
-    states, problems = check_deck(page, path, notes=(edition == "instructor"), skip=skip)
-    problems += maths_problems(page, expect_maths)
+    page.goto(path.as_uri())
+    states, problems = check_deck(page, path, notes=(edition == "instructor"))
+    problems += maths_problems(page, markdown_has_maths(slides_of(path)[0]))
+    deck_screenshots(page, states, problems, edition, stem,
+                     failed=bool(unexpected(edition, stem, problems) or watch.problems))
+    assert_deck_passes(edition, stem, problems, watch.problems)
 
+
+def together(decks, folder):
+    """One deck file in `folder` of chosen slides of several deck files, all with the same page
+    around their slides (but for the title): decks is [(path, numbers)], the slides to take from
+    each, numbered as shown_in numbers them.  Each becomes a slide of its own (a <section>
+    holding it, as nbconvert nests every slide), in order, in the page around the first deck's
+    slides; `folder`/_static links to the first deck's.  Returns (the file's path,
+    [(deck path, slide number)] for each of its slides).  A ValueError for a deck whose page
+    differs from the first's.
+
+    A slide's layout does not depend on the slides around it (each is its own 1280 x 720 box; the
+    decks set the maths' size, which MathJax would otherwise measure only on the slides shown
+    first: tools/web/templates/emlib_offline.j2), so a slide checked here is checked as in its
+    own deck."""
+    first_path = decks[0][0]
+    first, page = parsed_deck(first_path), slides_of(first_path)[1]
+    parts, origin = [], []
+    for path, numbers in decks:
+        if slides_of(path)[1] != page:
+            raise ValueError(f"{Path(path).name}: its page differs from {Path(first_path).name}'s")
+        found = parsed_deck(path)
+        for number in numbers:
+            start, end = found.slides[number]
+            parts.append(f"<section>{found.text[start:end]}</section></section>")
+            origin.append((path, number))
+    copy = Path(folder) / "together.slides.html"
+    copy.write_text(first.text[:first.stacks[0][0]] + "\n".join(parts) + first.text[first.stacks[-1][1]:],
+                    encoding="utf-8")
+    static = Path(folder) / "_static"
+    if not static.exists():
+        static.symlink_to(Path(first_path).parent / "_static", target_is_directory=True)
+    return copy, origin
+
+
+def check_student_decks(slides_page, web_editions, stems, folder):
+    """The student decks named in `stems` checked as check_deck_reads_from_the_back_of_the_room
+    checks a deck (without the speaker-notes check: the student edition has none), but only their
+    slides that the instructor deck does not show alike (shown_in: the instructor deck's test
+    checks those), and all of them together, in pages made by together() (one for all the decks
+    with the same page around their slides: so far, all): each deck's own page took 0.4 s to load
+    and lay out, its slides 0.1 s to check.  Returns {stem: (problems, the page's Watch
+    problems)}, each problem's h and v those of its slide in its own deck; a problem of the whole
+    page (maths not typeset) goes to every deck in it.  Screenshots of a page with a problem."""
+    page, watch = slides_page
+    student, instructor = web_editions["slides"]["student"], web_editions["slides"]["instructor"]
+    groups = defaultdict(list)
+    for stem in stems:
+        path = student / f"{stem}.slides.html"
+        skip = set(shown_in(path, instructor / path.name))
+        numbers = [n for n in range(len(parsed_deck(path).slides)) if n not in skip]
+        groups[slides_of(path)[1]].append((path, numbers))
+    found = {stem: ([], []) for stem in stems}
+    for group, decks_here in enumerate(groups.values()):
+        stems_here = [path.name.removesuffix(".slides.html") for path, _ in decks_here]
+        if not any(numbers for _, numbers in decks_here):
+            continue
+        watch.problems.clear()
+        place = Path(folder) / f"group{group}"
+        place.mkdir()
+        copy, origin = together(decks_here, place)
+        page.goto(copy.as_uri())
+        states, problems = check_deck(page, copy, notes=False)
+        checked = [slides_of(path)[0][number] for path, number in origin]
+        problems += maths_problems(page, markdown_has_maths(checked))
+        for problem in problems:
+            if problem["h"] < 0:
+                for stem in stems_here:
+                    found[stem][0].append(problem)
+                continue
+            path, number = origin[problem["h"]]
+            h, v = parsed_deck(path).places[number]
+            found[path.name.removesuffix(".slides.html")][0].append({**problem, "h": h, "v": v})
+        for stem in stems_here:
+            found[stem][1].extend(watch.problems)
+        failed = any(unexpected("student", stem, found[stem][0]) for stem in stems_here) or bool(watch.problems)
+        deck_screenshots(page, states, problems, "student", f"together{group}", failed=failed)
+    return found
+
+
+def unexpected(edition, stem, problems):
+    """The problems of a deck that KNOWN_FAILURES does not list, by check: {check: [lines]}."""
     by_check = defaultdict(list)
     for problem in problems:
         by_check[problem["kind"]].append(f"  {where(problem)}: {problem['what']}")
     known = KNOWN_FAILURES.get(f"{edition}/{stem}", {})
-    unexpected = {check: found for check, found in by_check.items() if check not in known}
-    fixed = sorted(set(known) - set(by_check))
-    deck_screenshots(page, states, problems, edition, stem, failed=bool(unexpected or watch.problems))
-    assert not unexpected, f"{edition}/{stem}.slides.html at 1280 x 720:\n" + "\n".join(
-        f"{CHECKS[check]}:\n" + "\n".join(found) for check, found in unexpected.items())
+    return {check: found for check, found in by_check.items() if check not in known}
+
+
+def assert_deck_passes(edition, stem, problems, watch_problems):
+    """Fail a deck's test on a problem that KNOWN_FAILURES does not list, on a KNOWN_FAILURES
+    entry the deck no longer needs, and on what its page's Watch reported."""
+    found = unexpected(edition, stem, problems)
+    assert not found, f"{edition}/{stem}.slides.html at 1280 x 720:\n" + "\n".join(
+        f"{CHECKS[check]}:\n" + "\n".join(lines) for check, lines in found.items())
+    known = KNOWN_FAILURES.get(f"{edition}/{stem}", {})
+    fixed = sorted(set(known) - {problem["kind"] for problem in problems})
     assert not fixed, (f"{edition}/{stem} now passes {fixed}: remove "
                        f"{', '.join(repr(c) for c in fixed)} from KNOWN_FAILURES[{edition + '/' + stem!r}]")
-    assert not watch.problems, "\n".join(watch.problems)
+    assert not watch_problems, "\n".join(watch_problems)

@@ -4,8 +4,7 @@
 //
 // limits: {width, height (the canvas, px), body_min_px, code_min_px, math_min_px (on screen),
 //          figure_min_scale, notes (true: every slide of substance needs speaker notes),
-//          leaves (how many slides the deck's file has: sections without sections inside),
-//          skip (the numbers of the slides, in document order from 0, not to check)}
+//          leaves (how many slides the deck's file has: sections without sections inside)}
 // Each problem: {h, v, f (the state: Reveal.slide(h, v, f)), first (the slide's first words),
 //                kind ("overflow", "small", "figure" or "notes"), what (a sentence)}.
 // Each state: {h, v, f, first, bottom (the lowest content, px from the canvas top), figure (the
@@ -13,7 +12,7 @@
 //
 // Lengths are measured on screen and divided by the canvas's scale (so they are canvas px,
 // whatever the window); at 1280 x 720 the scale is 1.
-(limits) => {
+async (limits) => {
   const slides = Reveal.getSlidesElement();
   const canvas = () => slides.getBoundingClientRect();
   const scale = canvas().height / limits.height;
@@ -43,13 +42,12 @@
     return clip(text);
   };
 
-  const states = [], problems = [], skip = new Set(limits.skip);
+  const states = [], problems = [];
   let leaf = -1;
-  [...slides.querySelectorAll(':scope > section')].forEach((stack, h) => {
+  for (const [h, stack] of [...slides.querySelectorAll(':scope > section')].entries()) {
     const leaves = [...stack.querySelectorAll(':scope > section')];
-    (leaves.length ? leaves : [stack]).forEach((section, v) => {
+    for (const [v, section] of (leaves.length ? leaves : [stack]).entries()) {
       leaf += 1;
-      if (skip.has(leaf)) return;
       const first = firstWords(section);
       if (limits.notes) {
         const words = prose(section).split(' ').filter(Boolean).length;
@@ -62,6 +60,10 @@
       const fragments = section.querySelectorAll('.fragment').length;
       for (let f = -1; f < fragments; f++) {
         Reveal.slide(h, v, f);
+        // A font the slide is the first to use (MathJax's come on demand) starts loading when the
+        // slide is laid out: measured before it arrives, the text would be set in a fallback font.
+        canvas();
+        if (document.fonts.status === 'loading') await document.fonts.ready;
         const box = canvas(), controls = arrows(), found = new Map();
         let bottom = 0, figure = 0;
         const report = (kind, key, what) => { if (!found.has(key)) found.set(key, {kind, what}); };
@@ -127,11 +129,11 @@
         for (const {kind, what} of found.values()) problems.push({h, v, f, first, kind, what});
         states.push({h, v, f, first, bottom: Math.round(bottom), figure: Math.round(figure)});
       }
-    });
-  });
+    }
+  }
   Reveal.slide(0, 0, -1);
   if (leaf + 1 !== limits.leaves)
     problems.push({h: -1, v: -1, f: -1, first: 'the whole deck', kind: 'overflow',
-                   what: `the deck shows ${leaf + 1} slides, its file has ${limits.leaves}: the slides skipped may be the wrong ones`});
+                   what: `the deck shows ${leaf + 1} slides, its file has ${limits.leaves}`});
   return {states, problems};
 }

@@ -32,5 +32,5 @@ def test_slides_start_and_move_offline(slides_page, web_editions):
 
 
 @pytest.mark.parametrize("deck", decks("instructor"))
-def test_slides_read_from_the_back_of_the_room(slides_page, web_editions, deck, tmp_path):
-    check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck, tmp_path)
+def test_slides_read_from_the_back_of_the_room(slides_page, web_editions, deck):
+    check_deck_reads_from_the_back_of_the_room(slides_page, web_editions, deck)
