@@ -22,7 +22,7 @@ def checked(request, slides_page, web_editions, tmp_path_factory):
     """What check_student_decks found in the student decks whose tests this run runs:
     {stem: (problems, Watch problems)}."""
     stems = [item.callspec.params["deck"].split("-", 1)[1] for item in request.session.items
-             if item.module is request.module and item.originalname == DECK_TEST]
+             if getattr(item, "module", None) is request.module and item.originalname == DECK_TEST]
     return check_student_decks(slides_page, web_editions, stems, tmp_path_factory.mktemp("student-decks"))
 
 
