@@ -192,35 +192,44 @@ def _cholesky_or_singular(covariances, about=None):
     """The Cholesky factors L_j (k, d, d) of the covariances, and the indices of those that are
     singular up to rounding, judged without units (then L is None).
 
-    On the correlation scale, Sigma -> D^{-1/2} Sigma D^{-1/2} (D = diag(Sigma)), the Cholesky
-    pivots are rho_r = L_rr^2 / Sigma_rr: the fraction of feature r's variance that the features
-    before it do not explain.  A change of units rescales Sigma_rr and L_rr^2 alike, so rho_r does
-    not depend on it; rho_r at the level of float64 rounding (10 d eps) means the component has
-    lost a dimension (its points lie on a point, line or plane).  A covariance that is not even
-    positive definite, or has a zero variance, is singular too.
+    On the correlation scale, R = D^{-1/2} Sigma D^{-1/2} (D = diag(Sigma)), a change of units
+    does not show.  Its smallest eigenvalue lambda_min(R) is estimated, within a factor d, by
 
-    The pivots cannot see a component that has shrunk onto one point in every direction at once:
-    a diagonal covariance has rho_r = 1 whatever its size (a spherical one from a single point
+        lambda_hat = 1 / trace(R^{-1}) = 1 / sum_{i,r} (L^{-1})_ir^2 Sigma_rr,
+        lambda_min(R) / d <= lambda_hat <= lambda_min(R),
+
+    from the inverse Cholesky factor (`_blocked.inverse_factors`: numpy, no LAPACK call), and
+    lambda_hat at the level of float64 rounding (10 d eps) means the component has lost a
+    dimension (its points lie on a point, line or plane).  A covariance that is not even
+    positive definite, or has a zero variance, is singular too.  (The Cholesky pivots relative
+    to Sigma_rr, which this used to judge by, are only an upper bound on lambda_min(R): a
+    component on 4 points in 4-D, its covariance exactly singular, kept a last pivot of 1.7e-14,
+    80 eps, from rounding, and EM went on with it, its log-likelihood falling by 1.3:
+    tests/test_properties.py found it.)
+
+    R cannot see a component that has shrunk onto one point in every direction at once:
+    a diagonal covariance has R = I whatever its size (a spherical one from a single point
     keeps a variance of one rounding step squared, ~1e-32).  So, given about = (mu (k, d), c (d,)),
     the means and the data's mean they were computed about, a component is singular, too, when
     one of its standard deviations sqrt(Sigma_ff) is within 100 rounding steps of the numbers it
     was computed from: sqrt(Sigma_ff) <= 100 eps max(|mu_f|, |c_f|).  Both sides scale with
     feature f's units.  The M-step asks this only without reg_covar: a reg_covar > 0 is a floor
-    under every variance that the user chose, and then the pivots alone judge.
+    under every variance that the user chose, and then lambda_hat alone judges.
     """
-    def smallest_pivot(cov):                        # min_r rho_r; 0 when not positive definite
+    def smallest_eigenvalue(cov):                   # lambda_hat of R; 0 when not positive definite
         try:
             L = np.linalg.cholesky(cov)
         except np.linalg.LinAlgError:
             return None, 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):   # a zero variance: NaN, singular
-            rho = np.diagonal(L, axis1=-2, axis2=-1) ** 2 / np.diagonal(cov, axis1=-2, axis2=-1)
-        return L, np.min(rho, axis=-1)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):   # inf or NaN: singular
+            inverse = _blocked.inverse_factors(L.reshape(-1, *L.shape[-2:])).reshape(L.shape)
+            trace = np.einsum("...ir,...r->...", inverse * inverse, np.diagonal(cov, axis1=-2, axis2=-1))
+            return L, 1 / trace
 
-    L, rho = smallest_pivot(covariances)            # all k at once, unless one is not SPD
+    L, lam = smallest_eigenvalue(covariances)       # all k at once, unless one is not SPD
     if L is None:
-        rho = np.array([smallest_pivot(cov)[1] for cov in covariances])
-    singular = ~(rho > 10 * covariances.shape[1] * FLOAT64.eps)
+        lam = np.array([smallest_eigenvalue(cov)[1] for cov in covariances])
+    singular = ~(lam > 10 * covariances.shape[1] * FLOAT64.eps)
     if about is not None:
         means, center = about
         with np.errstate(invalid="ignore"):                                # a negative variance: NaN, singular

@@ -115,6 +115,21 @@ def test_a_true_collapse_is_a_collapse_in_any_units(units):
         np.linalg.cholesky(cov)
 
 
+@pytest.mark.parametrize("units", [[1.0] * 4, [1e-8, 1.0, 1e3, 1.0]])
+def test_a_component_on_d_points_in_d_dimensions_is_a_collapse_whatever_its_cholesky_pivots(units):
+    # Component 0 holds 4 points in 4-D: about their mean they span 3 dimensions (4 points less
+    # one for the mean), so its covariance is singular in exact arithmetic.  Computed in floating
+    # point, its Cholesky factor exists and its smallest pivot relative to the variance is
+    # ~1e-12, a hundred times 10 d eps: judged by the pivots, EM would go on with it.
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((12, 4)) * rng.uniform(0.5, 5, 4) * units
+    assert np.linalg.matrix_rank(X[:4] - X[:4].mean(axis=0)) == 3
+    resp = np.zeros((12, 2))
+    resp[:4, 0] = resp[4:, 1] = 1.0
+    with pytest.raises(emlib.CollapseError, match=r"component 0 has collapsed: its covariance is singular"):
+        emlib.m_step(X, resp)
+
+
 def test_data_far_from_the_origin_give_the_fit_shifted():
     # Old Faithful a million minutes later: X + 1e6 - 1e6 is X exactly (Sterbenz), so the fit
     # on the shifted data must be the fit on X, shifted.
