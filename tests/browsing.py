@@ -164,6 +164,7 @@ class _Slides(HTMLParser):
     def __init__(self, text):
         super().__init__(convert_charrefs=False)
         self.text, self.open, self.slides, self.places, self.stacks = text, [], [], [], []
+        self._stack_start, self._in_stack = None, 0                  # the open top-level <section>
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self.feed(text)
         self.close()
@@ -177,7 +178,7 @@ class _Slides(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "section":
             if not self.open:
-                self.stacks.append([self._offset(), None, 0])     # start, end, slides so far
+                self._stack_start, self._in_stack = self._offset(), 0
             self.open.append([self._offset(), False])
 
     def handle_endtag(self, tag):
@@ -187,12 +188,10 @@ class _Slides(HTMLParser):
                 self.open[-1][1] = True
             if not has_sections:
                 self.slides.append((start, self._offset()))
-                stack = self.stacks[-1]
-                self.places.append((len(self.stacks) - 1, stack[2]))
-                stack[2] += 1
+                self.places.append((len(self.stacks), self._in_stack))
+                self._in_stack += 1
             if not self.open:
-                end = self.text.index(">", self._offset()) + 1
-                self.stacks[-1] = (self.stacks[-1][0], end)
+                self.stacks.append((self._stack_start, self.text.index(">", self._offset()) + 1))
 
 
 SPEAKER_NOTES = re.compile(r'<aside class="notes">.*?</aside>', re.DOTALL)
