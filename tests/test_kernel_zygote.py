@@ -30,29 +30,31 @@ def run(kc, code):
     return "".join(printed)
 
 
-@pytest.fixture
-def kernel(tmp_path):
-    """A kernel started in tmp_path with EMLIB_ZYGOTE_TEST set and its standard error going to
-    tmp_path/stderr.txt; yields (manager, client, run), run(code) returning what the code printed;
-    stops it as nbval does."""
-    with open(tmp_path / "stderr.txt", "w") as stderr:
-        km, kc = start(tmp_path, stderr=stderr, env={**os.environ, "EMLIB_ZYGOTE_TEST": "passed on"})
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """A kernel started in a folder of its own with EMLIB_ZYGOTE_TEST set and its standard error
+    going to stderr.txt there, for the tests below (starting and stopping one took half a
+    second); yields (manager, client, run, folder), run(code) returning what the code printed;
+    stops it as nbval does.  No test defines a name that another reads."""
+    folder = tmp_path_factory.mktemp("kernel")
+    with open(folder / "stderr.txt", "w") as stderr:
+        km, kc = start(folder, stderr=stderr, env={**os.environ, "EMLIB_ZYGOTE_TEST": "passed on"})
     try:
-        yield km, kc, lambda code: run(kc, code)
+        yield km, kc, lambda code: run(kc, code), folder
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
 
 
-def test_a_kernel_is_forked_from_the_zygote_into_the_notebooks_folder_and_environment(kernel, tmp_path):
-    km, _, run = kernel
+def test_a_kernel_is_forked_from_the_zygote_into_the_notebooks_folder_and_environment(kernel):
+    km, _, run, folder = kernel
     assert km.kernel_spec.argv[1:5] == ["-I", "-S", str(ZYGOTE), "launch"]
     printed = run("import os, sys\n"
                   "print(os.getcwd(), sys.path[0], os.environ['EMLIB_ZYGOTE_TEST'], sep='|')\n"
                   "print(os.getppid() == km_pid, 'numpy' in sys.modules, 'np' in globals(), sep='|')"
                   .replace("km_pid", str(km.provisioner.process.pid)))
     where, parent = printed.splitlines()
-    assert where.split("|") == [str(tmp_path), str(tmp_path), "passed on"]
+    assert where.split("|") == [str(folder), str(folder), "passed on"]
     # what ipykernel takes from the environment it was started with, as a fresh kernel does
     assert run("from ipykernel.kernelapp import IPKernelApp\n"
                "print(IPKernelApp.instance().parent_handle == int(os.environ['JPY_PARENT_PID']) > 0)") == "True\n"
@@ -60,16 +62,20 @@ def test_a_kernel_is_forked_from_the_zygote_into_the_notebooks_folder_and_enviro
     assert parent.split("|") == ["False", "True", "False"]
 
 
-def test_its_standard_error_is_the_one_it_was_given(kernel, tmp_path):
-    _, _, run = kernel
+def test_its_standard_error_is_the_one_it_was_given(kernel):
+    _, _, run, folder = kernel
     run("import os; os.write(2, b'written to fd 2\\n')")
-    assert "written to fd 2" in (tmp_path / "stderr.txt").read_text()
+    assert "written to fd 2" in (folder / "stderr.txt").read_text()
 
 
 def test_an_interrupt_interrupts_the_running_cell(kernel):
-    km, kc, _ = kernel
+    km, kc, _, _ = kernel
     msg_id = kc.execute("import time; time.sleep(60)")
-    time.sleep(0.5)
+    while True:                                   # until the kernel has started the cell
+        msg = kc.get_iopub_msg(timeout=10)
+        if msg["msg_type"] == "execute_input" and msg["parent_header"].get("msg_id") == msg_id:
+            break
+    time.sleep(0.1)                               # and is in time.sleep
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=10)
     assert reply["parent_header"]["msg_id"] == msg_id
