@@ -34,6 +34,7 @@ FORKED = sys.platform.startswith("linux") and os.environ.get("EMLIB_FRESH_KERNEL
 _zygote = {}
 
 #: What the lessons import (their first cells) and what ipykernel needs, imported once.
+#: ipykernel.debugger imports debugpy, 0.2 s of the 0.3 s a kernel took to start.
 #: Not matplotlib's inline backend: a kernel loads it when a figure is first drawn, and only with
 #: IPython running does it hook itself in (loaded here, before, pyplot under matplotlib 3.7 then
 #: failed to find IPython's backend2gui).  Not ipykernel.kernelapp (6 ms): its IPKernelApp takes
@@ -41,7 +42,7 @@ _zygote = {}
 PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "matplotlib.pyplot",
            "sklearn.cluster", "sklearn.datasets", "sklearn.metrics", "sklearn.mixture",
            "sklearn.model_selection", "emlib", "emlib.plotting", "emlib.widgets", "emlib.exercises",
-           "ipykernel.ipkernel")
+           "ipykernel.ipkernel", "ipykernel.debugger")
 READY = b"ready\n"
 STREAMS = 3                         # stdin, stdout, stderr
 
@@ -97,12 +98,22 @@ def serve(path):
     # What ipykernel itself sets before anything imports matplotlib (IPKernelApp.init_gui_pylab).
     if not os.environ.get("MPLBACKEND"):
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    import contextlib
     import importlib
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except ImportError:           # then the notebook that imports it fails as in a fresh kernel
-            pass
+    import io
+    before = dict(os.environ)
+    # What an import writes to sys.stderr (debugpy warns that Python's frozen modules may hide
+    # breakpoints) a fresh kernel sends on IOPub as it starts, before any cell: a client drops it.
+    with contextlib.redirect_stderr(io.StringIO()):
+        for name in PRELOAD:
+            try:
+                importlib.import_module(name)
+            except ImportError:       # then the notebook that imports it fails as in a fresh kernel
+                pass
+    # What the imports set in the environment (scikit-learn KMP_DUPLICATE_LIB_OK and
+    # KMP_INIT_AT_FORK, debugpy PYDEVD_USE_FRAME_EVAL, each only where it is not set), a fresh
+    # kernel's imports set in its own: each kernel gets them too.
+    set_by_imports = {name: value for name, value in os.environ.items() if before.get(name) != value}
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)        # the kernels need no reaping
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -126,14 +137,15 @@ def serve(path):
             continue
         if os.fork() == 0:
             listener.close()
-            _become_kernel(conn, json.loads(message), fds)      # never returns
+            _become_kernel(conn, json.loads(message), fds, set_by_imports)      # never returns
         conn.close()
         for fd in fds:
             os.close(fd)
 
 
-def _become_kernel(conn, request, fds):
-    """In the forked child: the launcher's folder, environment and streams, then ipykernel."""
+def _become_kernel(conn, request, fds, set_by_imports):
+    """In the forked child: the launcher's folder, environment (and what the preloaded imports
+    set in theirs) and streams, then ipykernel."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)       # the kernel's subprocesses are waited for
         for fd, std in zip(fds, range(STREAMS)):
@@ -142,6 +154,8 @@ def _become_kernel(conn, request, fds):
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        for name, value in set_by_imports.items():
+            os.environ.setdefault(name, value)
         sys.path[0] = os.getcwd()             # as `python -m ipykernel_launcher` started here has it
         import importlib.util
         sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["argv"]]

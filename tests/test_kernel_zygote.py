@@ -60,6 +60,9 @@ def test_a_kernel_is_forked_from_the_zygote_into_the_notebooks_folder_and_enviro
                "print(IPKernelApp.instance().parent_handle == int(os.environ['JPY_PARENT_PID']) > 0)") == "True\n"
     # forked: not the launcher's child, numpy already imported; the namespace still empty
     assert parent.split("|") == ["False", "True", "False"]
+    # what importing scikit-learn and ipykernel's debugger (debugpy) sets in a fresh kernel's
+    # environment, the zygote's imports set in its own, and the kernel has
+    assert run("print(os.environ.get('KMP_DUPLICATE_LIB_OK'), os.environ.get('PYDEVD_USE_FRAME_EVAL'))") == "True NO\n"
 
 
 def test_its_standard_error_is_the_one_it_was_given(kernel):
