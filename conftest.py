@@ -191,14 +191,58 @@ def pytest_collection_modifyitems(config, items):
 
 
 # ----------------------------------------------------------------------------------------
-# The notebooks' kernels, forked from a zygote that has imported what the lessons import
-# (tests/kernel_zygote.py says how and why); EMLIB_FRESH_KERNELS=1 starts each from scratch.
+# The notebooks' kernels, ready once they answer; forked from a zygote that has imported what
+# the lessons import (tests/kernel_zygote.py says how and why); EMLIB_FRESH_KERNELS=1 starts
+# each from scratch.
 # ----------------------------------------------------------------------------------------
+import time  # noqa: E402
+from queue import Empty  # noqa: E402
+
 import kernel_zygote  # noqa: E402  (tests/, on sys.path above)
+from jupyter_client.manager import KernelManager  # noqa: E402
+from nbval import kernel as nbval_kernel  # noqa: E402
+
+
+def _start_new_kernel(startup_timeout=60, kernel_name="python", **kwargs):
+    """nbval's start_new_kernel (nbval/kernel.py), ready as soon as the kernel answers.
+
+    jupyter_client's wait_for_ready, which nbval's calls, waits until the kernel answers a
+    kernel_info request on the shell channel and IOPub delivers a message (a subscription
+    connects late: without this, the first cell's outputs could be lost), as this does; and then
+    until IOPub has been silent for 0.2 s, to drop the kernel's start-up messages.  nbval reads
+    only the IOPub messages that answer the cell it runs (it skips the others by their parent's
+    msg_id: kernel.py's await_idle, plugin.py's runtest), so that 0.2 s, with nothing to do, came
+    with each of the twenty kernels a run starts."""
+    km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=nbval_kernel.NbvalKernelspecManager())
+    km.start_kernel(**kwargs)
+    kc = km.client()
+    kc.start_channels()
+    deadline = time.monotonic() + startup_timeout
+    try:
+        while True:
+            kc.kernel_info()
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+                if reply["msg_type"] == "kernel_info_reply":
+                    kc.get_iopub_msg(timeout=0.2)
+                    kc._handle_kernel_info_reply(reply)     # the protocol version, as wait_for_ready
+                    return km, kc
+            except Empty:
+                pass
+            if not kc.is_alive():
+                raise RuntimeError("the kernel died before answering kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the kernel did not answer kernel_info within {startup_timeout} s")
+    except BaseException:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        raise
+
+
+nbval_kernel.start_new_kernel = _start_new_kernel
 
 if kernel_zygote.FORKED:
     from jupyter_client.kernelspec import KernelSpec
-    from nbval import kernel as nbval_kernel
 
     _current_env_spec = nbval_kernel.NbvalKernelspecManager.get_kernel_spec
 
