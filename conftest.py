@@ -225,7 +225,9 @@ def _start_new_kernel(startup_timeout=60, kernel_name="python", **kwargs):
                 reply = kc.get_shell_msg(timeout=1)
                 if reply["msg_type"] == "kernel_info_reply":
                     kc.get_iopub_msg(timeout=0.2)
-                    kc._handle_kernel_info_reply(reply)     # the protocol version, as wait_for_ready
+                    adapt = getattr(kc, "_handle_kernel_info_reply", None)   # jupyter_client >= 7
+                    if adapt:
+                        adapt(reply)                        # the protocol version, as wait_for_ready
                     return km, kc
             except Empty:
                 pass
