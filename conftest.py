@@ -48,8 +48,8 @@ def _leave_without_teardown():
     the others, so it runs after them): leave without tearing the interpreter down.  By then
     the worker has sent every report to the controller, its session is over and the other exit
     handlers have run (the kernel zygote's among them); only the freeing of every object of a
-    session of two thousand tests is left, which took 1-2 s at the end of every `make test`
-    while the controller waited for its workers to exit.  (The controller's exit status says
+    session of two thousand tests is left, which took 1.8-2.3 s at the end of `make test` while
+    the controller waited for its workers to exit.  (The controller's exit status says
     whether the run passed; a worker's is not read.)"""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -212,7 +212,7 @@ def _start_new_kernel(startup_timeout=60, kernel_name="python", **kwargs):
     until IOPub has been silent for 0.2 s, to drop the kernel's start-up messages.  nbval reads
     only the IOPub messages that answer the cell it runs (it skips the others by their parent's
     msg_id: kernel.py's await_idle, plugin.py's runtest), so that 0.2 s, with nothing to do, came
-    with each of the twenty kernels a run starts."""
+    with each of the seventeen kernels a run starts this way."""
     km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=nbval_kernel.NbvalKernelspecManager())
     km.start_kernel(**kwargs)
     kc = km.client()

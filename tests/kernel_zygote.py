@@ -34,7 +34,7 @@ FORKED = sys.platform.startswith("linux") and os.environ.get("EMLIB_FRESH_KERNEL
 _zygote = {}
 
 #: What the lessons import (their first cells) and what ipykernel needs, imported once.
-#: ipykernel.debugger imports debugpy, 0.2 s of the 0.3 s a kernel took to start.
+#: ipykernel.debugger: debugpy, which every kernel imported as it started (50 ms of each start).
 #: Not matplotlib's inline backend: a kernel loads it when a figure is first drawn, and only with
 #: IPython running does it hook itself in (loaded here, before, pyplot under matplotlib 3.7 then
 #: failed to find IPython's backend2gui).  Not ipykernel.kernelapp (6 ms): its IPKernelApp takes
