@@ -2,7 +2,8 @@
 at 1280 x 720, every state stepped through (tests/browsing.py says what fails a deck, and where
 its screenshots go: when EMLIB_SCREENSHOTS=1 asks, and always for a deck that fails).
 The instructor edition also needs speaker notes on every slide of substance; and its deck of
-04_convergence starts and moves to the next slide on a key press.
+04_convergence starts and moves to the next slide on a key press.  A copy of a deck with problems
+planted on three slides shows that the check finds each, on its slide.
 One deck alone: `pytest tests/test_browser_slides_instructor.py -k 04_convergence`; both editions' decks:
 `pytest tests/test_browser_slides_*.py -k 04_convergence`.
 
