@@ -73,12 +73,11 @@ def test_its_standard_error_is_the_one_it_was_given(kernel):
 
 def test_an_interrupt_interrupts_the_running_cell(kernel):
     km, kc, _, _ = kernel
-    msg_id = kc.execute("import time; time.sleep(60)")
-    while True:                                   # until the kernel has started the cell
-        msg = kc.get_iopub_msg(timeout=10)
-        if msg["msg_type"] == "execute_input" and msg["parent_header"].get("msg_id") == msg_id:
+    msg_id = kc.execute("import time; print('in the cell', flush=True); time.sleep(60)")
+    while True:                                   # until the cell runs: its code printed
+        msg = kc.get_iopub_msg(timeout=30)
+        if msg["msg_type"] == "stream" and msg["parent_header"].get("msg_id") == msg_id:
             break
-    time.sleep(0.1)                               # and is in time.sleep
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=10)
     assert reply["parent_header"]["msg_id"] == msg_id
