@@ -214,14 +214,14 @@ def notebook(*sources):
 
 
 PLANTED = {
-    "tests/test_x.py": 'SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed"\n',
-    "tests/test_y.py": 'ROOT = Path(__file__).resolve().parents[1]\nSHARED = ROOT.parent / "shared"\n',
-    "tests/test_z.py": 'text = open("../shared/seed/em_seed_output.txt").read()\n',
+    "tests/test_x.py": 'SEED = Path(__file__).resolve().parents[1].parent / "beside" / "seed"\n',
+    "tests/test_y.py": 'ROOT = Path(__file__).resolve().parents[1]\nBESIDE = ROOT.parent / "beside"\n',
+    "tests/test_z.py": 'text = open("../beside/seed/em_seed_output.txt").read()\n',
     "tools/t.py": 'HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))\n',
-    "emlib/m.py": 'DATA = "/work/shared/seed/em_seed.py"\n',
-    "notebooks/01_x.ipynb": notebook("import numpy as np\n", 'open("../../shared/x.txt")\n'),
+    "emlib/m.py": 'DATA = "/work/beside/seed/em_seed.py"\n',
+    "notebooks/01_x.ipynb": notebook("import numpy as np\n", 'open("../../beside/x.txt")\n'),
     "notebooks/02_y.ipynb": notebook("from pathlib import Path\n", "Path.cwd().parent.parent / 'x'\n"),
-    "Makefile": "seed:\n\tcp ../shared/seed/em_seed.py .\n",
+    "Makefile": "seed:\n\tcp ../beside/seed/em_seed.py .\n",
     ".ci/run": 'cd "$(dirname "$0")/../.."\n',
 }
 FINE = {
@@ -233,7 +233,7 @@ FINE = {
                                      "Path.cwd().parent / 'emlib'\n"),
     "Makefile": "test:\n\tpython -m pytest tests/ # 0 .. 9\n",
     ".ci/run": 'cd "$(dirname "$0")/.."\nexec make test\n',
-    "README.md": "Copied from ../shared/seed/ (prose is not code).\n",
+    "README.md": "Copied from ../beside/seed/ (prose is not code).\n",
 }
 
 
@@ -261,7 +261,7 @@ def test_the_scan_lets_paths_inside_the_repository_be(tmp_path):
 def test_the_run_refuses_to_open_a_file_beside_the_repository(refused_reads):
     if ROOT.parent == Path(ROOT.anchor):
         pytest.skip("the repository sits at the filesystem's root: everything is beside it")
-    planted = ROOT.parent / "shared" / "seed" / "em_seed_output.txt"
+    planted = ROOT.parent / "beside" / "seed" / "em_seed_output.txt"
     with pytest.raises(ReadOutsideRepository, match="outside the repository"):
         planted.read_text()
     assert refused_reads.pop() == str(planted)     # expected here: not this test's failure
@@ -271,7 +271,7 @@ def test_the_guard_in_a_process_of_its_own(tmp_path):
     root = tmp_path / "repo"
     (root / "data").mkdir(parents=True)
     (root / "data" / "a.txt").write_text("inside")
-    for name in ("shared", ".cache", "tmpabc"):
+    for name in ("beside", ".cache", "tmpabc"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "b.txt").write_text("beside")
     script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
@@ -281,10 +281,10 @@ def test_the_guard_in_a_process_of_its_own(tmp_path):
               f"print(open({str(tmp_path / '.cache' / 'b.txt')!r}).read())\n"
               f"print(open({str(tmp_path / 'tmpabc' / 'b.txt')!r}).read())\n"
               "try:\n"
-              f"    open({str(tmp_path / 'shared' / 'b.txt')!r})\n"
+              f"    open({str(tmp_path / 'beside' / 'b.txt')!r})\n"
               "except OSError:\n"
               "    pass\n")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert run.stdout.split() == ["inside", "beside", "beside"]
     assert run.returncode != 0 and "ReadOutsideRepository" in run.stderr
-    assert str(tmp_path / "shared" / "b.txt") in run.stderr
+    assert str(tmp_path / "beside" / "b.txt") in run.stderr
